@@ -1,0 +1,99 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using LockboxPortal.Application.Persistence;
+using LockboxPortal.Domain.Audit;
+using Microsoft.EntityFrameworkCore;
+
+namespace LockboxPortal.Application.Audit;
+
+/// <summary>What happened, before it is chained.</summary>
+public sealed record AuditRecord(
+    string Action,
+    string Target,
+    string Actor,
+    Guid? ActorOid,
+    Guid? TenantId,
+    IReadOnlyDictionary<string, object?>? Details = null);
+
+/// <summary>
+/// Appends hash-chained audit entries inside the caller's transaction: the entry commits with the
+/// state change it describes, or neither does.
+/// </summary>
+public sealed class AuditWriter(TimeProvider time)
+{
+    public async Task<AuditEntry> AppendAsync(ILockboxDbContext db, AuditRecord record, CancellationToken ct)
+    {
+        if (db.Database.CurrentTransaction is null)
+            throw new InvalidOperationException("Audit entries are written inside the transaction of the change they record.");
+
+        // Updating the head row first takes its write lock on every provider, so appenders queue here
+        // and each one chains from the entry committed just before it.
+        await db.AuditChainHeads
+            .Where(h => h.Id == AuditChainHead.SingletonId)
+            .ExecuteUpdateAsync(s => s.SetProperty(h => h.Sequence, h => h.Sequence + 1), ct);
+        var head = await db.AuditChainHeads.AsNoTracking().SingleAsync(h => h.Id == AuditChainHead.SingletonId, ct);
+
+        var entry = new AuditEntry
+        {
+            Sequence = head.Sequence,
+            OccurredAt = Truncate(time.GetUtcNow()),
+            Actor = LogText.Neutralise(record.Actor, 200),
+            ActorOid = record.ActorOid,
+            TenantId = record.TenantId,
+            Action = record.Action,
+            Target = LogText.Neutralise(record.Target, 200),
+            Details = CanonicalJson(record.Details),
+            PreviousHash = head.LastHash,
+            Hash = "",
+        };
+        entry.Hash = ComputeHash(entry);
+
+        await db.AuditChainHeads
+            .Where(h => h.Id == AuditChainHead.SingletonId)
+            .ExecuteUpdateAsync(s => s.SetProperty(h => h.LastHash, entry.Hash), ct);
+        db.AuditEntries.Add(entry);
+        return entry;
+    }
+
+    /// <summary>SHA-256 over the previous hash followed by the canonical form of the entry, hex-encoded.</summary>
+    public static string ComputeHash(AuditEntry e)
+    {
+        var canonical = CanonicalJson(new Dictionary<string, object?>
+        {
+            ["sequence"] = e.Sequence,
+            ["occurredAt"] = e.OccurredAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'"),
+            ["actor"] = e.Actor,
+            ["actorOid"] = e.ActorOid?.ToString(),
+            ["tenantId"] = e.TenantId?.ToString(),
+            ["action"] = e.Action,
+            ["target"] = e.Target,
+            ["details"] = e.Details,
+        });
+        var bytes = SHA256.HashData(Encoding.UTF8.GetBytes(e.PreviousHash + canonical));
+        return Convert.ToHexStringLower(bytes);
+    }
+
+    private static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>JSON with keys sorted ordinally and no insignificant whitespace.</summary>
+    public static string CanonicalJson(IReadOnlyDictionary<string, object?>? values)
+    {
+        var node = JsonSerializer.SerializeToNode(values ?? new Dictionary<string, object?>(), Json);
+        return Sort(node)?.ToJsonString(Json) ?? "{}";
+    }
+
+    private static JsonNode? Sort(JsonNode? node) => node switch
+    {
+        JsonObject o => new JsonObject(o.OrderBy(p => p.Key, StringComparer.Ordinal)
+            .Select(p => KeyValuePair.Create(p.Key, Sort(p.Value?.DeepClone())))),
+        JsonArray a => new JsonArray(a.Select(x => Sort(x?.DeepClone())).ToArray()),
+        _ => node?.DeepClone(),
+    };
+
+    // Providers keep different precision; the hash must survive a round trip through either.
+    private static DateTimeOffset Truncate(DateTimeOffset t) =>
+        new(t.UtcDateTime.Ticks - t.UtcDateTime.Ticks % TimeSpan.TicksPerMicrosecond, TimeSpan.Zero);
+}

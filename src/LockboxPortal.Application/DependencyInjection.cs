@@ -1,0 +1,46 @@
+using FluentValidation;
+using LockboxPortal.Application.Administration;
+using LockboxPortal.Application.Audit;
+using LockboxPortal.Application.Lockbox;
+using LockboxPortal.Application.Notifications;
+using LockboxPortal.Application.Security;
+using LockboxPortal.Application.Tickets;
+using LockboxPortal.Application.Users;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace LockboxPortal.Application;
+
+public static class DependencyInjection
+{
+    public static IServiceCollection AddApplication(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<LockboxOptions>().Bind(configuration.GetSection(LockboxOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SupportOrganizationsOptions>()
+            .Bind(configuration.GetSection(SupportOrganizationsOptions.Section))
+            .Validate(o => o.Organizations.Count > 0 && o.Organizations.All(x => x.TenantId != Guid.Empty && !string.IsNullOrWhiteSpace(x.Name)),
+                "SupportOrganizations:Organizations needs at least one entry, each with a Name and a TenantId.")
+            .ValidateOnStart();
+        services.AddOptions<PortalOptions>().Bind(configuration.GetSection(PortalOptions.Section))
+            .Validate(o => Uri.TryCreate(o.PublicBaseUrl, UriKind.Absolute, out _), "Portal:PublicBaseUrl must be an absolute URL.")
+            .Validate(o => Common.EmailAddresses.IsValid(o.MailFrom), "Portal:MailFrom must be a plain email address.")
+            .ValidateOnStart();
+
+        services.AddSingleton<IValidator<FileAccessRequestCommand>, FileAccessRequestValidator>();
+        services.AddSingleton<IValidator<ApproveCommand>, ApproveCommandValidator>();
+        services.AddSingleton<IValidator<DenyCommand>, DenyCommandValidator>();
+        services.AddSingleton<IValidator<RevokeCommand>, RevokeCommandValidator>();
+        services.AddSingleton<IValidator<OpenTicketCommand>, OpenTicketValidator>();
+        services.AddSingleton<PortalClaimsMapper>();
+        services.AddScoped<CurrentUser>();
+        services.AddScoped<ICurrentUser>(sp => sp.GetRequiredService<CurrentUser>());
+        services.AddSingleton<AuditWriter>();
+        services.AddSingleton<NotificationComposer>();
+        services.AddScoped<LockboxService>();
+        services.AddScoped<TicketService>();
+        services.AddScoped<AdministrationService>();
+        services.AddScoped<UserProfileService>();
+        services.AddSingleton<LifecycleSweeper>();
+        return services;
+    }
+}

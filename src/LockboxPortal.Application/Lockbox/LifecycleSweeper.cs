@@ -1,0 +1,91 @@
+using LockboxPortal.Application.Audit;
+using LockboxPortal.Application.Notifications;
+using LockboxPortal.Application.Persistence;
+using LockboxPortal.Domain.Audit;
+using LockboxPortal.Domain.Lockbox;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+
+namespace LockboxPortal.Application.Lockbox;
+
+public sealed record SweepResult(int Expired, int Completed);
+
+/// <summary>
+/// Writes down what time already decided: pending requests past their deadline become Expired, approved
+/// ones past their window become Completed. Reads never wait for it (see <see cref="AccessRequest.StatusAt"/>).
+/// Each request moves in its own transaction with a conditional update, so several instances can sweep at once.
+/// </summary>
+public sealed class LifecycleSweeper(
+    ILockboxDbContextFactory dbFactory,
+    TimeProvider time,
+    AuditWriter audit,
+    NotificationComposer notifications,
+    IPortalEvents events,
+    ILogger<LifecycleSweeper> logger)
+{
+    public const int BatchSize = 100;
+
+    public async Task<SweepResult> SweepAsync(CancellationToken ct = default)
+    {
+        var now = time.GetUtcNow();
+        var expired = 0;
+        var completed = 0;
+
+        List<Guid> due;
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            due = await db.AccessRequests.AsNoTracking()
+                .Where(r => r.Status == AccessRequestStatus.CustomerNotified && r.PendingUntil <= now)
+                .OrderBy(r => r.PendingUntil).Select(r => r.Id).Take(BatchSize).ToListAsync(ct);
+        }
+        foreach (var id in due)
+            if (await MoveAsync(id, LifecycleEvent.Expire, now, ct)) expired++;
+
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            due = await db.AccessRequests.AsNoTracking()
+                .Where(r => r.Status == AccessRequestStatus.Approved && r.AccessEndsAt <= now)
+                .OrderBy(r => r.AccessEndsAt).Select(r => r.Id).Take(BatchSize).ToListAsync(ct);
+        }
+        foreach (var id in due)
+            if (await MoveAsync(id, LifecycleEvent.Complete, now, ct)) completed++;
+
+        if (expired + completed > 0)
+            logger.LogInformation("Sweep marked {Expired} requests expired and {Completed} completed", expired, completed);
+        return new SweepResult(expired, completed);
+    }
+
+    private async Task<bool> MoveAsync(Guid id, LifecycleEvent @event, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var moved = await db.InTransactionAsync<AccessRequest?>(async token =>
+        {
+            int changed = @event == LifecycleEvent.Expire
+                ? await db.AccessRequests
+                    .Where(r => r.Id == id && r.Status == AccessRequestStatus.CustomerNotified && r.PendingUntil <= now)
+                    .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, AccessRequestStatus.Expired), token)
+                : await db.AccessRequests
+                    .Where(r => r.Id == id && r.Status == AccessRequestStatus.Approved && r.AccessEndsAt <= now)
+                    .ExecuteUpdateAsync(s => s
+                        .SetProperty(r => r.Status, AccessRequestStatus.Completed)
+                        .SetProperty(r => r.ClosedAt, r => r.AccessEndsAt)
+                        .SetProperty(r => r.ClosedByName, LockboxService.SystemActor), token);
+            if (changed == 0) return null; // another instance got there first
+
+            var r = await db.AccessRequests.AsNoTracking().SingleAsync(x => x.Id == id, token);
+            var action = @event == LifecycleEvent.Expire ? AuditActions.RequestExpired : AuditActions.RequestCompleted;
+            await audit.AppendAsync(db, new AuditRecord(action, LockboxService.Target(r), LockboxService.SystemActor, null, r.TenantId,
+                new Dictionary<string, object?>
+                {
+                    ["pendingUntil"] = @event == LifecycleEvent.Expire ? r.PendingUntil : null,
+                    ["accessEndsAt"] = r.AccessEndsAt,
+                }), token);
+            if (@event == LifecycleEvent.Expire) notifications.RequestDecided(db, r, AccessRequestStatus.Expired);
+            return r;
+        }, ct);
+
+        if (moved is null) return false;
+        events.Publish(new AccessRequestChanged(moved.Id, moved.TenantId, moved.EngineerOid, moved.Status.ToString()));
+        return true;
+    }
+}

@@ -1,0 +1,82 @@
+using LockboxPortal.Domain.Lockbox;
+
+namespace LockboxPortal.Application.Lockbox;
+
+public sealed record FileAccessRequestCommand(
+    string TicketNumber,
+    AccessScopeKind ScopeKind,
+    string? SubscriptionId,
+    IReadOnlyList<string> ResourceIds,
+    string Justification,
+    TimeSpan? Duration = null);
+
+/// <summary>Approve, optionally granting less time than was asked for.</summary>
+public sealed record ApproveCommand(TimeSpan? Duration = null, string? Comment = null);
+
+public sealed record DenyCommand(string Reason);
+
+public sealed record RevokeCommand(string? Reason = null);
+
+public enum RequestSort
+{
+    CreatedAt,
+    TicketNumber,
+    Engineer,
+    Status,
+    PendingUntil,
+}
+
+/// <summary>
+/// One page of the blade. With <see cref="After"/> or <see cref="Before"/> (newest-first order only) the
+/// page is found by seeking on (CreatedAt, Id) — constant cost at any depth; otherwise by page index.
+/// </summary>
+public sealed record RequestListQuery
+{
+    public int Page { get; init; }
+    public int PageSize { get; init; } = 25;
+    public RequestSort SortBy { get; init; } = RequestSort.CreatedAt;
+    public bool Descending { get; init; } = true;
+    public AccessRequestStatus? Status { get; init; }
+    public string? Search { get; init; }
+    public Guid? TicketId { get; init; }
+    public RequestCursor? After { get; init; }
+    public RequestCursor? Before { get; init; }
+    public bool IncludeTotal { get; init; } = true;
+}
+
+public sealed record RequestCursor(DateTimeOffset CreatedAt, Guid Id);
+
+public sealed record RequestPage(IReadOnlyList<AccessRequestDto> Items, int? TotalCount, RequestCursor? First, RequestCursor? Last);
+
+/// <summary>A request as callers see it; <see cref="Status"/> is the effective status at read time.</summary>
+public sealed record AccessRequestDto(
+    Guid Id,
+    Guid TenantId,
+    string TenantName,
+    Guid TicketId,
+    string TicketNumber,
+    Guid EngineerOid,
+    string EngineerName,
+    string EngineerEmail,
+    string SupportOrganization,
+    AccessScopeKind ScopeKind,
+    Guid? SubscriptionId,
+    IReadOnlyList<string> ResourceIds,
+    string Justification,
+    TimeSpan RequestedDuration,
+    AccessRequestStatus Status,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset PendingUntil,
+    string? DecidedByName,
+    DateTimeOffset? DecidedAt,
+    string? DecisionReason,
+    DateTimeOffset? AccessStartsAt,
+    DateTimeOffset? AccessEndsAt,
+    DateTimeOffset? ClosedAt,
+    string? ClosedByName,
+    string? ClosedReason)
+{
+    public string StatusName => Status.Display();
+    public bool IsPending => Status == AccessRequestStatus.CustomerNotified;
+    public bool IsActive => Status == AccessRequestStatus.Approved;
+}

@@ -1,0 +1,427 @@
+using FluentValidation;
+using LockboxPortal.Application.Audit;
+using LockboxPortal.Application.Common;
+using LockboxPortal.Application.Notifications;
+using LockboxPortal.Application.Persistence;
+using LockboxPortal.Application.Security;
+using LockboxPortal.Domain.Audit;
+using LockboxPortal.Domain.Lockbox;
+using LockboxPortal.Domain.Tickets;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace LockboxPortal.Application.Lockbox;
+
+/// <summary>
+/// The Customer Lockbox workflow. Every method authorizes the caller itself, scopes reads by the caller's
+/// tenant (or, for engineers, by their own requests), and changes state with a conditional update in one
+/// transaction with its audit entry and outbox message.
+/// </summary>
+public sealed class LockboxService(
+    ILockboxDbContextFactory dbFactory,
+    ICurrentUser currentUser,
+    TimeProvider time,
+    IOptionsMonitor<LockboxOptions> options,
+    AuditWriter audit,
+    NotificationComposer notifications,
+    IPortalEvents events,
+    IValidator<FileAccessRequestCommand> fileValidator,
+    IValidator<ApproveCommand> approveValidator,
+    IValidator<DenyCommand> denyValidator,
+    IValidator<RevokeCommand> revokeValidator,
+    ILogger<LockboxService> logger)
+{
+    public const string SystemActor = "System";
+    public const string LockboxNotEnabledReason = "Lockbox not enabled";
+
+    public async Task<AccessRequestDto> FileAsync(FileAccessRequestCommand cmd, CancellationToken ct = default)
+    {
+        var user = currentUser.RequireEngineer();
+        await fileValidator.ValidateOrThrowAsync(cmd, ct);
+        var rules = options.CurrentValue;
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var request = await db.InTransactionAsync(async token =>
+        {
+            var now = time.GetUtcNow();
+            var ticket = await db.SupportTickets.AsNoTracking()
+                .SingleOrDefaultAsync(t => t.Number == cmd.TicketNumber && t.AssignedEngineerOid == user.Oid, token)
+                ?? throw new InputValidationException(nameof(cmd.TicketNumber),
+                    $"No ticket {cmd.TicketNumber} is assigned to you. Check the number in My tickets.");
+            if (ticket.Status is TicketStatus.Resolved or TicketStatus.Closed)
+                throw new InputValidationException(nameof(cmd.TicketNumber),
+                    $"Ticket {ticket.Number} is {ticket.Status.ToString().ToLowerInvariant()}; access can only be requested for an open ticket.");
+            var tenant = await db.Tenants.AsNoTracking().SingleAsync(t => t.Id == ticket.TenantId, token);
+
+            var duration = cmd.Duration ?? rules.DefaultAccessDuration;
+            var r = new AccessRequest
+            {
+                Id = Guid.NewGuid(),
+                TenantId = ticket.TenantId,
+                TicketId = ticket.Id,
+                TicketNumber = ticket.Number,
+                EngineerOid = user.Oid,
+                EngineerName = user.Name,
+                EngineerEmail = user.Email,
+                SupportOrganization = user.SupportOrganization!,
+                ScopeKind = cmd.ScopeKind,
+                SubscriptionId = cmd.ScopeKind == AccessScopeKind.Subscription ? Guid.Parse(cmd.SubscriptionId!) : null,
+                ResourceIds = string.Join('\n', cmd.ResourceIds.Select(id => id.Trim())),
+                Justification = cmd.Justification.Trim(),
+                RequestedMinutes = (int)Math.Ceiling(duration.TotalMinutes),
+                CreatedAt = now,
+                PendingUntil = now + rules.PendingDeadline,
+            };
+
+            if (tenant.LockboxEnabled)
+            {
+                r.Status = AccessRequestStatus.CustomerNotified;
+            }
+            else
+            {
+                // Lockbox off: the customer has not asked to be consulted, so access starts at once — on the record.
+                r.Status = AccessRequestStatus.Approved;
+                r.DecidedAt = now;
+                r.DecidedByName = SystemActor;
+                r.DecisionReason = LockboxNotEnabledReason;
+                r.AccessStartsAt = now;
+                r.AccessEndsAt = now + duration;
+            }
+            db.AccessRequests.Add(r);
+
+            await audit.AppendAsync(db, new AuditRecord(AuditActions.RequestFiled, Target(r), user.Name, user.Oid, r.TenantId,
+                new Dictionary<string, object?>
+                {
+                    ["ticket"] = r.TicketNumber,
+                    ["organization"] = r.SupportOrganization,
+                    ["scope"] = r.ScopeKind.ToString(),
+                    ["subscriptionId"] = r.SubscriptionId?.ToString(),
+                    ["resourceIds"] = r.ResourceIdList,
+                    ["requestedMinutes"] = r.RequestedMinutes,
+                    ["pendingUntil"] = r.PendingUntil,
+                }), token);
+
+            if (tenant.LockboxEnabled)
+            {
+                await notifications.RequestFiledAsync(db, r, token);
+            }
+            else
+            {
+                await audit.AppendAsync(db, new AuditRecord(AuditActions.RequestAutoApproved, Target(r), SystemActor, null, r.TenantId,
+                    new Dictionary<string, object?> { ["reason"] = LockboxNotEnabledReason, ["accessEndsAt"] = r.AccessEndsAt }), token);
+                notifications.RequestDecided(db, r, AccessRequestStatus.Approved);
+            }
+            return r;
+        }, ct);
+
+        logger.LogInformation("Access request {RequestId} filed for ticket {Ticket} ({Status})", request.Id, request.TicketNumber, request.Status);
+        Publish(request);
+        return await ToDtoAsync(request, ct);
+    }
+
+    public async Task<RequestPage> ListAsync(RequestListQuery query, CancellationToken ct = default)
+    {
+        var user = currentUser.RequireSignedIn();
+        var pageSize = Math.Clamp(query.PageSize, 1, 200);
+        var now = time.GetUtcNow();
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var q = Visible(db, user).AsNoTracking();
+        if (query.TicketId is { } ticketId) q = q.Where(r => r.TicketId == ticketId);
+        if (query.Status is { } status) q = WhereEffectiveStatus(q, status, now);
+        if (!string.IsNullOrWhiteSpace(query.Search))
+        {
+            var s = query.Search.Trim();
+            if (s.Length > 100) s = s[..100];
+            var like = "%" + EscapeLike(s) + "%";
+            q = q.Where(r => r.TicketNumber.StartsWith(s)
+                || EF.Functions.Like(r.EngineerName, like, "\\")
+                || EF.Functions.Like(r.EngineerEmail, like, "\\"));
+        }
+
+        var total = query.IncludeTotal ? await q.CountAsync(ct) : (int?)null;
+
+        List<AccessRequest> rows;
+        if (query.SortBy == RequestSort.CreatedAt && (query.After is not null || query.Before is not null))
+        {
+            rows = await SeekAsync(q, query, pageSize, ct);
+        }
+        else
+        {
+            rows = await Order(q, query.SortBy, query.Descending)
+                .Skip(Math.Max(0, query.Page) * pageSize).Take(pageSize).ToListAsync(ct);
+        }
+
+        var tenantNames = await TenantNamesAsync(db, rows.Select(r => r.TenantId), ct);
+        var items = rows.Select(r => ToDto(r, tenantNames, now)).ToList();
+        return new RequestPage(items, total,
+            rows.Count > 0 ? new RequestCursor(rows[0].CreatedAt, rows[0].Id) : null,
+            rows.Count > 0 ? new RequestCursor(rows[^1].CreatedAt, rows[^1].Id) : null);
+    }
+
+    public async Task<AccessRequestDto> GetAsync(Guid id, CancellationToken ct = default)
+    {
+        var user = currentUser.RequireSignedIn();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var r = await Visible(db, user).AsNoTracking().SingleOrDefaultAsync(x => x.Id == id, ct) ?? throw NotFound();
+        var names = await TenantNamesAsync(db, [r.TenantId], ct);
+        return ToDto(r, names, time.GetUtcNow());
+    }
+
+    /// <summary>Pending requests the caller could act on (approvers) or follow (engineers): the navigation badge.</summary>
+    public async Task<int> CountPendingAsync(CancellationToken ct = default)
+    {
+        var user = currentUser.RequireSignedIn();
+        var now = time.GetUtcNow();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await Visible(db, user)
+            .CountAsync(r => r.Status == AccessRequestStatus.CustomerNotified && r.PendingUntil > now, ct);
+    }
+
+    public async Task<AccessRequestDto> ApproveAsync(Guid id, ApproveCommand cmd, CancellationToken ct = default)
+    {
+        var user = currentUser.RequireApprover();
+        await approveValidator.ValidateOrThrowAsync(cmd, ct);
+
+        var result = await DecideAsync(id, user, LifecycleEvent.Approve, async (db, r, now, token) =>
+        {
+            var duration = cmd.Duration ?? r.RequestedDuration;
+            if (duration > r.RequestedDuration)
+                throw new InputValidationException(nameof(cmd.Duration),
+                    $"You can shorten the access but not extend it: the engineer asked for {FileAccessRequestValidator.Hours(r.RequestedDuration)}.");
+            var ends = now + duration;
+            var reason = string.IsNullOrWhiteSpace(cmd.Comment) ? null : cmd.Comment.Trim();
+            var changed = await PendingAndOpen(db, r, now, user).ExecuteUpdateAsync(s => s
+                .SetProperty(x => x.Status, AccessRequestStatus.Approved)
+                .SetProperty(x => x.DecidedAt, now)
+                .SetProperty(x => x.DecidedByOid, user.Oid)
+                .SetProperty(x => x.DecidedByName, user.Name)
+                .SetProperty(x => x.DecisionReason, reason)
+                .SetProperty(x => x.AccessStartsAt, now)
+                .SetProperty(x => x.AccessEndsAt, ends), token);
+            if (changed == 0) return null;
+            r.Status = AccessRequestStatus.Approved;
+            (r.DecidedAt, r.DecidedByOid, r.DecidedByName, r.DecisionReason, r.AccessStartsAt, r.AccessEndsAt) = (now, user.Oid, user.Name, reason, now, ends);
+            return (AuditActions.RequestApproved, new Dictionary<string, object?>
+            {
+                ["grantedMinutes"] = (int)duration.TotalMinutes,
+                ["requestedMinutes"] = r.RequestedMinutes,
+                ["accessEndsAt"] = ends,
+                ["comment"] = reason,
+            });
+        }, ct);
+        return result;
+    }
+
+    public async Task<AccessRequestDto> DenyAsync(Guid id, DenyCommand cmd, CancellationToken ct = default)
+    {
+        var user = currentUser.RequireApprover();
+        await denyValidator.ValidateOrThrowAsync(cmd, ct);
+        var reason = cmd.Reason.Trim();
+
+        return await DecideAsync(id, user, LifecycleEvent.Deny, async (db, r, now, token) =>
+        {
+            var changed = await PendingAndOpen(db, r, now, user).ExecuteUpdateAsync(s => s
+                .SetProperty(x => x.Status, AccessRequestStatus.Denied)
+                .SetProperty(x => x.DecidedAt, now)
+                .SetProperty(x => x.DecidedByOid, user.Oid)
+                .SetProperty(x => x.DecidedByName, user.Name)
+                .SetProperty(x => x.DecisionReason, reason), token);
+            if (changed == 0) return null;
+            r.Status = AccessRequestStatus.Denied;
+            (r.DecidedAt, r.DecidedByOid, r.DecidedByName, r.DecisionReason) = (now, user.Oid, user.Name, reason);
+            return (AuditActions.RequestDenied, new Dictionary<string, object?> { ["reason"] = reason });
+        }, ct);
+    }
+
+    public async Task<AccessRequestDto> RevokeAsync(Guid id, RevokeCommand cmd, CancellationToken ct = default)
+    {
+        var user = currentUser.RequireApprover();
+        await revokeValidator.ValidateOrThrowAsync(cmd, ct);
+        var reason = string.IsNullOrWhiteSpace(cmd.Reason) ? null : cmd.Reason.Trim();
+
+        return await DecideAsync(id, user, LifecycleEvent.Revoke, async (db, r, now, token) =>
+        {
+            var changed = await db.AccessRequests
+                .Where(x => x.Id == r.Id && x.TenantId == user.TenantId
+                    && x.Status == AccessRequestStatus.Approved && x.AccessEndsAt > now)
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(x => x.Status, AccessRequestStatus.Revoked)
+                    .SetProperty(x => x.ClosedAt, now)
+                    .SetProperty(x => x.ClosedByName, user.Name)
+                    .SetProperty(x => x.ClosedReason, reason)
+                    .SetProperty(x => x.AccessEndsAt, now), token);
+            if (changed == 0) return null;
+            r.Status = AccessRequestStatus.Revoked;
+            (r.ClosedAt, r.ClosedByName, r.ClosedReason, r.AccessEndsAt) = (now, user.Name, reason, now);
+            return (AuditActions.RequestRevoked, new Dictionary<string, object?> { ["reason"] = reason });
+        }, ct);
+    }
+
+    public async Task<AccessRequestDto> WithdrawAsync(Guid id, CancellationToken ct = default)
+    {
+        var user = currentUser.RequireEngineer();
+        return await DecideAsync(id, user, LifecycleEvent.Withdraw, async (db, r, now, token) =>
+        {
+            var changed = await db.AccessRequests
+                .Where(x => x.Id == r.Id && x.EngineerOid == user.Oid
+                    && x.Status == AccessRequestStatus.CustomerNotified && x.PendingUntil > now)
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(x => x.Status, AccessRequestStatus.Withdrawn)
+                    .SetProperty(x => x.ClosedAt, now)
+                    .SetProperty(x => x.ClosedByName, user.Name), token);
+            if (changed == 0) return null;
+            r.Status = AccessRequestStatus.Withdrawn;
+            (r.ClosedAt, r.ClosedByName) = (now, user.Name);
+            return (AuditActions.RequestWithdrawn, new Dictionary<string, object?>());
+        }, ct);
+    }
+
+    private delegate Task<(string Action, Dictionary<string, object?> Details)?> Transition(
+        ILockboxDbContext db, AccessRequest request, DateTimeOffset now, CancellationToken ct);
+
+    /// <summary>
+    /// Loads the request as the caller may see it, explains up front why the event cannot apply, then
+    /// applies it with a conditional update; a concurrent winner between the two turns into a conflict.
+    /// </summary>
+    private async Task<AccessRequestDto> DecideAsync(Guid id, PortalUser user, LifecycleEvent @event, Transition apply, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var r = await db.InTransactionAsync(async token =>
+        {
+            var now = time.GetUtcNow();
+            var r = await Visible(db, user).AsNoTracking().SingleOrDefaultAsync(x => x.Id == id, token) ?? throw NotFound();
+            EnsureCanApply(r, user, @event, now);
+
+            var outcome = await apply(db, r, now, token);
+            if (outcome is not { } done)
+            {
+                var current = await db.AccessRequests.AsNoTracking().SingleAsync(x => x.Id == id, token);
+                EnsureCanApply(current, user, @event, time.GetUtcNow());
+                throw new ConflictException("The request changed while you were deciding; reload it and try again.");
+            }
+
+            await audit.AppendAsync(db, new AuditRecord(done.Action, Target(r), user.Name, user.Oid, r.TenantId, done.Details), token);
+            if (@event != LifecycleEvent.Withdraw) notifications.RequestDecided(db, r, r.Status);
+            return r;
+        }, ct);
+
+        logger.LogInformation("Access request {RequestId} is now {Status}", r.Id, r.Status);
+        Publish(r);
+        return await ToDtoAsync(r, ct);
+    }
+
+    private static void EnsureCanApply(AccessRequest r, PortalUser user, LifecycleEvent @event, DateTimeOffset now)
+    {
+        if (@event is LifecycleEvent.Approve or LifecycleEvent.Deny && r.EngineerOid == user.Oid)
+            throw new ForbiddenAccessException("You filed this request, so you cannot decide it.");
+
+        var effective = r.StatusAt(now);
+        var source = AccessRequestLifecycle.SourceOf(@event);
+        if (effective == source) return;
+
+        var verb = @event.ToString().ToLowerInvariant();
+        throw effective switch
+        {
+            AccessRequestStatus.Approved or AccessRequestStatus.Denied when r.DecidedByName is not null =>
+                new ConflictException($"This request was already {effective.Display().ToLowerInvariant()} by {r.DecidedByName} at {r.DecidedAt:yyyy-MM-dd HH:mm} UTC; you cannot {verb} it."),
+            AccessRequestStatus.Expired =>
+                new ConflictException($"This request expired at {r.PendingUntil:yyyy-MM-dd HH:mm} UTC without a decision; you cannot {verb} it. The engineer can file a new request."),
+            AccessRequestStatus.Completed =>
+                new ConflictException($"This access ended at {r.AccessEndsAt:yyyy-MM-dd HH:mm} UTC; there is nothing to {verb}."),
+            AccessRequestStatus.Revoked or AccessRequestStatus.Withdrawn =>
+                new ConflictException($"This request was {effective.Display().ToLowerInvariant()} by {r.ClosedByName} at {r.ClosedAt:yyyy-MM-dd HH:mm} UTC; you cannot {verb} it."),
+            _ => new ConflictException($"This request is {effective.Display()}; you cannot {verb} it."),
+        };
+    }
+
+    private static IQueryable<AccessRequest> PendingAndOpen(ILockboxDbContext db, AccessRequest r, DateTimeOffset now, PortalUser user) =>
+        db.AccessRequests.Where(x => x.Id == r.Id && x.TenantId == user.TenantId && x.EngineerOid != user.Oid
+            && x.Status == AccessRequestStatus.CustomerNotified && x.PendingUntil > now);
+
+    /// <summary>Customers see their tenant's requests; engineers see the requests they filed; anyone else sees nothing.</summary>
+    private static IQueryable<AccessRequest> Visible(ILockboxDbContext db, PortalUser user) => user.Kind switch
+    {
+        PortalUserKind.Customer => db.AccessRequests.Where(r => r.TenantId == user.TenantId),
+        PortalUserKind.Engineer => db.AccessRequests.Where(r => r.EngineerOid == user.Oid),
+        _ => db.AccessRequests.Where(r => false),
+    };
+
+    internal static IQueryable<AccessRequest> WhereEffectiveStatus(IQueryable<AccessRequest> q, AccessRequestStatus status, DateTimeOffset now) => status switch
+    {
+        AccessRequestStatus.CustomerNotified => q.Where(r => r.Status == AccessRequestStatus.CustomerNotified && r.PendingUntil > now),
+        AccessRequestStatus.Expired => q.Where(r => r.Status == AccessRequestStatus.Expired
+            || (r.Status == AccessRequestStatus.CustomerNotified && r.PendingUntil <= now)),
+        AccessRequestStatus.Approved => q.Where(r => r.Status == AccessRequestStatus.Approved && r.AccessEndsAt > now),
+        AccessRequestStatus.Completed => q.Where(r => r.Status == AccessRequestStatus.Completed
+            || (r.Status == AccessRequestStatus.Approved && r.AccessEndsAt <= now)),
+        _ => q.Where(r => r.Status == status),
+    };
+
+    private static IOrderedQueryable<AccessRequest> Order(IQueryable<AccessRequest> q, RequestSort sort, bool desc) => (sort, desc) switch
+    {
+        (RequestSort.TicketNumber, false) => q.OrderBy(r => r.TicketNumber).ThenByDescending(r => r.CreatedAt).ThenBy(r => r.Id),
+        (RequestSort.TicketNumber, true) => q.OrderByDescending(r => r.TicketNumber).ThenByDescending(r => r.CreatedAt).ThenBy(r => r.Id),
+        (RequestSort.Engineer, false) => q.OrderBy(r => r.EngineerName).ThenByDescending(r => r.CreatedAt).ThenBy(r => r.Id),
+        (RequestSort.Engineer, true) => q.OrderByDescending(r => r.EngineerName).ThenByDescending(r => r.CreatedAt).ThenBy(r => r.Id),
+        (RequestSort.Status, false) => q.OrderBy(r => r.Status).ThenByDescending(r => r.CreatedAt).ThenBy(r => r.Id),
+        (RequestSort.Status, true) => q.OrderByDescending(r => r.Status).ThenByDescending(r => r.CreatedAt).ThenBy(r => r.Id),
+        (RequestSort.PendingUntil, false) => q.OrderBy(r => r.PendingUntil).ThenBy(r => r.Id),
+        (RequestSort.PendingUntil, true) => q.OrderByDescending(r => r.PendingUntil).ThenBy(r => r.Id),
+        (_, false) => q.OrderBy(r => r.CreatedAt).ThenBy(r => r.Id),
+        _ => q.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id),
+    };
+
+    /// <summary>Keyset paging on (CreatedAt, Id): the index walks straight to the page at any depth.</summary>
+    private static async Task<List<AccessRequest>> SeekAsync(IQueryable<AccessRequest> q, RequestListQuery query, int pageSize, CancellationToken ct)
+    {
+        // "Forward" is the direction of the requested order; Before pages backwards and flips the result.
+        var forward = query.After is not null;
+        var c = (query.After ?? query.Before)!;
+        var newerThanCursor = query.Descending != forward;
+        if (newerThanCursor)
+        {
+            q = q.Where(r => r.CreatedAt > c.CreatedAt || (r.CreatedAt == c.CreatedAt && r.Id.CompareTo(c.Id) > 0));
+            var page = await q.OrderBy(r => r.CreatedAt).ThenBy(r => r.Id).Take(pageSize).ToListAsync(ct);
+            if (query.Descending) page.Reverse();
+            return page;
+        }
+        else
+        {
+            q = q.Where(r => r.CreatedAt < c.CreatedAt || (r.CreatedAt == c.CreatedAt && r.Id.CompareTo(c.Id) < 0));
+            var page = await q.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id).Take(pageSize).ToListAsync(ct);
+            if (!query.Descending) page.Reverse();
+            return page;
+        }
+    }
+
+    private static async Task<Dictionary<Guid, string>> TenantNamesAsync(ILockboxDbContext db, IEnumerable<Guid> ids, CancellationToken ct)
+    {
+        var distinct = ids.Distinct().ToList();
+        return await db.Tenants.AsNoTracking().Where(t => distinct.Contains(t.Id)).ToDictionaryAsync(t => t.Id, t => t.DisplayName, ct);
+    }
+
+    private async Task<AccessRequestDto> ToDtoAsync(AccessRequest r, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return ToDto(r, await TenantNamesAsync(db, [r.TenantId], ct), time.GetUtcNow());
+    }
+
+    internal static AccessRequestDto ToDto(AccessRequest r, IReadOnlyDictionary<Guid, string> tenantNames, DateTimeOffset now) => new(
+        r.Id, r.TenantId, tenantNames.GetValueOrDefault(r.TenantId, ""), r.TicketId, r.TicketNumber,
+        r.EngineerOid, r.EngineerName, r.EngineerEmail, r.SupportOrganization,
+        r.ScopeKind, r.SubscriptionId, r.ResourceIdList, r.Justification, r.RequestedDuration,
+        r.StatusAt(now), r.CreatedAt, r.PendingUntil,
+        r.DecidedByName, r.DecidedAt, r.DecisionReason, r.AccessStartsAt, r.AccessEndsAt,
+        r.ClosedAt, r.ClosedByName, r.ClosedReason);
+
+    private void Publish(AccessRequest r) =>
+        events.Publish(new AccessRequestChanged(r.Id, r.TenantId, r.EngineerOid, r.Status.ToString()));
+
+    internal static string Target(AccessRequest r) => $"access-request/{r.Id}";
+
+    private static NotFoundException NotFound() => new("No such access request. It may not exist, or it belongs to another tenant.");
+
+    private static string EscapeLike(string s) => s.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_");
+}

@@ -1,0 +1,141 @@
+using System.Net;
+using System.Text;
+using LockboxPortal.Application.Audit;
+using LockboxPortal.Application.Persistence;
+using LockboxPortal.Domain.Lockbox;
+using LockboxPortal.Domain.Notifications;
+using LockboxPortal.Domain.Tenants;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace LockboxPortal.Application.Notifications;
+
+/// <summary>
+/// Writes notification emails to the outbox inside the caller's transaction. User-written text only
+/// ever lands in bodies (HTML-encoded there) and in a subject stripped of control characters.
+/// </summary>
+public sealed class NotificationComposer(IOptionsMonitor<PortalOptions> portal, TimeProvider time)
+{
+    public async Task RequestFiledAsync(ILockboxDbContext db, AccessRequest r, CancellationToken ct)
+    {
+        var to = await ApproverAddressesAsync(db, r.TenantId, ct);
+        if (to.Count == 0) return;
+        var facts = Facts(r);
+        Enqueue(db, OutboxKinds.RequestFiled, r, to,
+            $"Customer Lockbox request for ticket {r.TicketNumber}: {r.EngineerName} ({r.SupportOrganization}) asks for access",
+            $"{r.EngineerName} of {r.SupportOrganization} asks for access to your environment to work on support ticket {r.TicketNumber}. " +
+            "The request waits for your approval (Customer Notified). Review it and approve or deny:",
+            facts, RequestLink(r.Id), "Review the request");
+    }
+
+    public void RequestDecided(ILockboxDbContext db, AccessRequest r, AccessRequestStatus outcome)
+    {
+        if (string.IsNullOrWhiteSpace(r.EngineerEmail)) return;
+        var (kind, subject, lead) = outcome switch
+        {
+            AccessRequestStatus.Approved => (OutboxKinds.RequestApproved,
+                $"Approved: access for ticket {r.TicketNumber}",
+                $"Your access request for ticket {r.TicketNumber} was approved. Access is granted from {Format(r.AccessStartsAt)} until {Format(r.AccessEndsAt)}."),
+            AccessRequestStatus.Denied => (OutboxKinds.RequestDenied,
+                $"Denied: access for ticket {r.TicketNumber}",
+                $"Your access request for ticket {r.TicketNumber} was denied. No further action is taken."),
+            AccessRequestStatus.Expired => (OutboxKinds.RequestExpired,
+                $"Expired: access request for ticket {r.TicketNumber}",
+                $"Your access request for ticket {r.TicketNumber} expired without a decision at {Format(r.PendingUntil)}."),
+            AccessRequestStatus.Revoked => (OutboxKinds.RequestRevoked,
+                $"Revoked: access for ticket {r.TicketNumber}",
+                $"The customer revoked your access for ticket {r.TicketNumber}. Access has ended."),
+            _ => throw new ArgumentOutOfRangeException(nameof(outcome), outcome, "No engineer email for this outcome."),
+        };
+        Enqueue(db, kind, r, [r.EngineerEmail], subject, lead, Facts(r), RequestLink(r.Id), "Open the request");
+    }
+
+    public async Task LockboxSwitchedAsync(ILockboxDbContext db, Tenant tenant, string changedBy, CancellationToken ct)
+    {
+        var to = await db.UserProfiles.AsNoTracking()
+            .Where(u => u.TenantId == tenant.Id && u.IsGlobalAdministrator && u.Email != "")
+            .Select(u => u.Email).ToListAsync(ct);
+        if (to.Count == 0) return;
+        var state = tenant.LockboxEnabled ? "on" : "off";
+        Enqueue(db, OutboxKinds.LockboxSwitched, null, to,
+            $"Customer Lockbox was switched {state} for {tenant.DisplayName}",
+            tenant.LockboxEnabled
+                ? $"{changedBy} switched Customer Lockbox on. Support engineers now need an approver's consent before accessing your environment."
+                : $"{changedBy} switched Customer Lockbox off. Access requests from support engineers are now approved automatically.",
+            [("Tenant", tenant.DisplayName), ("Changed by", changedBy), ("When", Format(tenant.LockboxChangedAt))],
+            Link("/lockbox/administration"), "Open Administration", tenant.Id);
+    }
+
+    /// <summary>The tenant's Global Administrators and Lockbox approvers known from sign-in, plus its alternate addresses.</summary>
+    public static async Task<IReadOnlyList<string>> ApproverAddressesAsync(ILockboxDbContext db, Guid tenantId, CancellationToken ct)
+    {
+        var known = await db.UserProfiles.AsNoTracking()
+            .Where(u => u.TenantId == tenantId && (u.IsGlobalAdministrator || u.IsApprover) && u.Email != "")
+            .Select(u => u.Email).ToListAsync(ct);
+        var alternates = await db.Tenants.AsNoTracking().Where(t => t.Id == tenantId)
+            .Select(t => t.AlternateNotificationEmails).SingleOrDefaultAsync(ct) ?? "";
+        return known
+            .Concat(alternates.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            .Where(Common.EmailAddresses.IsValid)
+            .Distinct(StringComparer.OrdinalIgnoreCase)
+            .Order(StringComparer.OrdinalIgnoreCase)
+            .ToList();
+    }
+
+    public string RequestLink(Guid requestId) => Link($"/lockbox/requests/{requestId}");
+
+    private string Link(string path) => portal.CurrentValue.PublicBaseUrl.TrimEnd('/') + path;
+
+    private static (string Label, string Value)[] Facts(AccessRequest r) =>
+    [
+        ("Request id", r.Id.ToString()),
+        ("Support ticket", r.TicketNumber),
+        ("Engineer", $"{r.EngineerName} <{r.EngineerEmail}>"),
+        ("Organization", r.SupportOrganization),
+        ("Scope", r.ScopeKind == AccessScopeKind.Subscription ? $"Subscription {r.SubscriptionId}" : "Tenant"),
+        ("Resources", r.ResourceIdList.Count == 0 ? "(whole scope)" : string.Join(", ", r.ResourceIdList)),
+        ("Justification", r.Justification),
+        ("Requested duration", $"{r.RequestedDuration.TotalHours:0.##} hours"),
+        ("Pending deadline", Format(r.PendingUntil)),
+        ("Decision", r.DecisionReason is null ? "" : $"{r.DecidedByName}: {r.DecisionReason}"),
+    ];
+
+    private void Enqueue(ILockboxDbContext db, string kind, AccessRequest? r, IEnumerable<string> to, string subject,
+        string lead, (string Label, string Value)[] facts, string link, string linkText, Guid? tenantId = null)
+    {
+        var id = Guid.NewGuid();
+        var now = time.GetUtcNow();
+        var shownFacts = facts.Where(f => !string.IsNullOrEmpty(f.Value)).ToArray();
+
+        var text = new StringBuilder().AppendLine(lead).AppendLine();
+        foreach (var (label, value) in shownFacts) text.AppendLine($"{label}: {value}");
+        text.AppendLine().AppendLine($"{linkText}: {link}");
+
+        var html = new StringBuilder("<!DOCTYPE html><html><body style=\"font-family:Segoe UI,Arial,sans-serif\">")
+            .Append("<p>").Append(WebUtility.HtmlEncode(lead)).Append("</p><table>");
+        foreach (var (label, value) in shownFacts)
+            html.Append("<tr><th style=\"text-align:left;padding-right:12px\">").Append(WebUtility.HtmlEncode(label))
+                .Append("</th><td style=\"white-space:pre-wrap\">").Append(WebUtility.HtmlEncode(value)).Append("</td></tr>");
+        html.Append("</table><p><a href=\"").Append(WebUtility.HtmlEncode(link)).Append("\">")
+            .Append(WebUtility.HtmlEncode(linkText)).Append("</a></p></body></html>");
+
+        var domain = new Uri(portal.CurrentValue.PublicBaseUrl).Host;
+        db.OutboxMessages.Add(new OutboxMessage
+        {
+            Id = id,
+            MessageId = $"<{id:N}@{domain}>",
+            Kind = kind,
+            TenantId = r?.TenantId ?? tenantId,
+            AccessRequestId = r?.Id,
+            To = string.Join(';', to),
+            Subject = LogText.Neutralise(subject, 250),
+            TextBody = text.ToString(),
+            HtmlBody = html.ToString(),
+            Status = OutboxStatus.Pending,
+            CreatedAt = now,
+            NextAttemptAt = now,
+        });
+    }
+
+    private static string Format(DateTimeOffset? t) => t is { } v ? v.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'") : "";
+}

@@ -1,0 +1,51 @@
+using LockboxPortal.Domain.Audit;
+using LockboxPortal.Domain.Lockbox;
+using LockboxPortal.Domain.Notifications;
+using LockboxPortal.Domain.Tenants;
+using LockboxPortal.Domain.Tickets;
+using LockboxPortal.Domain.Users;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+
+namespace LockboxPortal.Application.Persistence;
+
+/// <summary>The portal's unit of work as application services see it; one per operation.</summary>
+public interface ILockboxDbContext : IAsyncDisposable
+{
+    DbSet<Tenant> Tenants { get; }
+    DbSet<SupportTicket> SupportTickets { get; }
+    DbSet<AccessRequest> AccessRequests { get; }
+    DbSet<UserProfile> UserProfiles { get; }
+    DbSet<AuditEntry> AuditEntries { get; }
+    DbSet<AuditChainHead> AuditChainHeads { get; }
+    DbSet<OutboxMessage> OutboxMessages { get; }
+
+    DatabaseFacade Database { get; }
+    Task<int> SaveChangesAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>Creates a fresh context per operation (a Blazor circuit outlives any request).</summary>
+public interface ILockboxDbContextFactory
+{
+    Task<ILockboxDbContext> CreateDbContextAsync(CancellationToken cancellationToken = default);
+}
+
+public static class TransactionExtensions
+{
+    /// <summary>
+    /// Runs <paramref name="work"/> in one transaction under the provider's execution strategy, so a
+    /// transient failure on Azure SQL replays the whole unit rather than half of it.
+    /// </summary>
+    public static Task<T> InTransactionAsync<T>(this ILockboxDbContext db, Func<CancellationToken, Task<T>> work, CancellationToken ct)
+    {
+        var strategy = db.Database.CreateExecutionStrategy();
+        return strategy.ExecuteAsync(async token =>
+        {
+            await using var tx = await db.Database.BeginTransactionAsync(token);
+            var result = await work(token);
+            await db.SaveChangesAsync(token);
+            await tx.CommitAsync(token);
+            return result;
+        }, ct);
+    }
+}

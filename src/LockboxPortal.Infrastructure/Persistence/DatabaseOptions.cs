@@ -1,0 +1,20 @@
+namespace LockboxPortal.Infrastructure.Persistence;
+
+public enum DatabaseProvider
+{
+    Sqlite,
+    SqlServer,
+}
+
+public sealed class DatabaseOptions
+{
+    public const string Section = "Database";
+    public DatabaseProvider Provider { get; set; } = DatabaseProvider.Sqlite;
+
+    /// <summary>Apply pending migrations at start (on by default; turn off where a pipeline migrates).</summary>
+    public bool MigrateOnStart { get; set; } = true;
+
+    public const string SqliteMigrationsAssembly = "LockboxPortal.Migrations.Sqlite";
+    public const string SqlServerMigrationsAssembly = "LockboxPortal.Migrations.SqlServer";
+    public const string DefaultSqliteConnection = "Data Source=data/lockbox.db";
+}

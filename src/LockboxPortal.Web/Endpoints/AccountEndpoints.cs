@@ -1,0 +1,53 @@
+using LockboxPortal.Application.Users;
+using LockboxPortal.Infrastructure.Demo;
+using LockboxPortal.Web.Security;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.AspNetCore.Mvc;
+
+namespace LockboxPortal.Web.Endpoints;
+
+public static class AccountEndpoints
+{
+    public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder app, IConfiguration configuration)
+    {
+        var account = app.MapGroup("/account");
+
+        if (configuration.IsDevelopmentSignIn())
+        {
+            account.MapPost("/dev-signin", async (HttpContext http, [FromForm] string persona, [FromForm] string? returnUrl, UserProfileService profiles) =>
+            {
+                var p = DemoPersonas.Find(persona);
+                if (p is null) return Results.Redirect($"{AuthenticationExtensions.SignInPath}?error=unknown-persona");
+                var principal = DemoPersonas.Principal(p, CookieAuthenticationDefaults.AuthenticationScheme);
+                if (await profiles.RecordSignInAsync(principal, http.RequestAborted) is null)
+                    return Results.Redirect($"{AuthenticationExtensions.SignInPath}?error=refused");
+                await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, principal);
+                return Results.LocalRedirect(SafeReturnUrl(returnUrl));
+            }).AllowAnonymous();
+        }
+        else
+        {
+            account.MapGet("/signin", (string? returnUrl) =>
+                Results.Challenge(new AuthenticationProperties { RedirectUri = SafeReturnUrl(returnUrl) }, [OpenIdConnectDefaults.AuthenticationScheme]))
+                .AllowAnonymous();
+        }
+
+        account.MapPost("/signout", async (HttpContext http) =>
+        {
+            await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            if (!configuration.IsDevelopmentSignIn())
+                return Results.SignOut(new AuthenticationProperties { RedirectUri = "/" }, [OpenIdConnectDefaults.AuthenticationScheme]);
+            return Results.LocalRedirect(AuthenticationExtensions.SignInPath);
+        }).AllowAnonymous();
+
+        return app;
+    }
+
+    /// <summary>Only a local path: an absolute or protocol-relative return URL would make the sign-in an open redirect.</summary>
+    public static string SafeReturnUrl(string? returnUrl) =>
+        !string.IsNullOrEmpty(returnUrl) && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//") && !returnUrl.StartsWith("/\\")
+            ? returnUrl
+            : "/";
+}

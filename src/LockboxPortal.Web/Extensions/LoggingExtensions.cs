@@ -1,0 +1,35 @@
+using Serilog;
+using Serilog.Events;
+
+namespace LockboxPortal.Web.Extensions;
+
+public static class LoggingExtensions
+{
+    /// <summary>Serilog to the console and a daily rolling file under data/logs; levels from the Serilog section.</summary>
+    public static WebApplicationBuilder AddPortalLogging(this WebApplicationBuilder builder, string root)
+    {
+        var logDirectory = Path.Combine(root, "data", "logs");
+        builder.Services.AddSerilog((services, cfg) => cfg
+            .ReadFrom.Configuration(builder.Configuration)
+            .ReadFrom.Services(services)
+            .Enrich.FromLogContext()
+            .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj} {UserId}{TenantId}{NewLine}{Exception}")
+            .WriteTo.File(Path.Combine(logDirectory, "lockbox-.log"),
+                rollingInterval: RollingInterval.Day,
+                retainedFileCountLimit: 14,
+                fileSizeLimitBytes: 50 * 1024 * 1024,
+                rollOnFileSizeLimit: true,
+                outputTemplate: "{Timestamp:o} [{Level:u3}] {SourceContext} user={UserId} tenant={TenantId} {Message:lj}{NewLine}{Exception}"));
+        return builder;
+    }
+
+    /// <summary>One line per request, with the caller's user and tenant (never query strings or cookies).</summary>
+    public static IApplicationBuilder UsePortalRequestLogging(this IApplicationBuilder app) =>
+        app.UseSerilogRequestLogging(o =>
+        {
+            o.MessageTemplate = "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0} ms";
+            o.GetLevel = (ctx, _, ex) => ex is not null || ctx.Response.StatusCode >= 500 ? LogEventLevel.Error
+                : ctx.Request.Path.StartsWithSegments("/_blazor") || ctx.Request.Path.StartsWithSegments("/_framework") ? LogEventLevel.Debug
+                : LogEventLevel.Information;
+        });
+}

@@ -1,0 +1,60 @@
+using LockboxPortal.Infrastructure.Demo;
+using LockboxPortal.Infrastructure.Persistence;
+using LockboxPortal.Web.Components;
+using LockboxPortal.Web.Endpoints;
+using LockboxPortal.Web.Security;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using MudBlazor.Services;
+
+namespace LockboxPortal.Web.Extensions;
+
+public static class WebExtensions
+{
+    public static IServiceCollection AddPortalUi(this IServiceCollection services)
+    {
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddMudServices(o =>
+        {
+            o.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomRight;
+            o.SnackbarConfiguration.VisibleStateDuration = 6000;
+        });
+        return services;
+    }
+
+    /// <summary>Migrates the database and, when configured, seeds the demo before the portal takes requests.</summary>
+    public static async Task PreparePortalAsync(this WebApplication app)
+    {
+        await app.Services.InitializeDatabaseAsync();
+        if (app.Configuration.GetValue<bool>("Demo:SeedData"))
+            await app.Services.SeedDemoDataAsync();
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var urls = string.Join(", ", app.Urls);
+            app.Logger.LogInformation("Lockbox Portal is running at {Urls} (database {Provider})", urls,
+                app.Configuration["Database:Provider"] ?? "Sqlite");
+        });
+    }
+
+    public static WebApplication UsePortal(this WebApplication app)
+    {
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseExceptionHandler("/error", createScopeForErrors: true);
+            app.UseHsts();
+            app.UseHttpsRedirection();
+        }
+        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        app.UsePortalRequestLogging();
+        app.UseAuthentication();
+        app.UseCurrentUser();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+
+        app.MapStaticAssets().AllowAnonymous();
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).AllowAnonymous();
+        app.MapAccountEndpoints(app.Configuration);
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        return app;
+    }
+}
