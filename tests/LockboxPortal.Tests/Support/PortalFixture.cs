@@ -1,0 +1,103 @@
+using LockboxPortal.Application;
+using LockboxPortal.Application.Persistence;
+using LockboxPortal.Application.Security;
+using LockboxPortal.Application.Users;
+using LockboxPortal.Infrastructure;
+using LockboxPortal.Infrastructure.Demo;
+using LockboxPortal.Infrastructure.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+
+namespace LockboxPortal.Tests.Support;
+
+/// <summary>
+/// The application and infrastructure services over a real SQLite file migrated with the real migrations,
+/// with a <see cref="FakeTimeProvider"/>. One per test class instance: every test starts from an empty file.
+/// </summary>
+public sealed class PortalFixture : IAsyncDisposable
+{
+    public static readonly DateTimeOffset Start = new(2026, 11, 28, 9, 0, 0, TimeSpan.Zero);
+
+    private readonly string _directory;
+
+    public PortalFixture(Action<IDictionary<string, string?>>? configure = null, Action<IServiceCollection>? services = null)
+    {
+        _directory = Path.Combine(Path.GetTempPath(), "lockbox-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(_directory);
+        DatabasePath = Path.Combine(_directory, "lockbox.db");
+
+        var settings = DefaultSettings(DatabasePath);
+        configure?.Invoke(settings);
+        Configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+
+        var collection = new ServiceCollection();
+        collection.AddLogging(b => b.AddProvider(Logs).SetMinimumLevel(LogLevel.Debug));
+        collection.AddSingleton<TimeProvider>(Time);
+        collection.AddSingleton<IConfiguration>(Configuration);
+        collection.AddApplication(Configuration);
+        collection.AddInfrastructure(Configuration, _directory);
+        services?.Invoke(collection);
+        Services = collection.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
+    }
+
+    public FakeTimeProvider Time { get; } = new(Start);
+    public CapturingLoggerProvider Logs { get; } = new();
+    public IConfiguration Configuration { get; }
+    public ServiceProvider Services { get; }
+    public string DatabasePath { get; }
+    public string ConnectionString => $"Data Source={DatabasePath}";
+
+    public static Dictionary<string, string?> DefaultSettings(string databasePath) => new()
+    {
+        ["Database:Provider"] = "Sqlite",
+        ["ConnectionStrings:Lockbox"] = $"Data Source={databasePath}",
+        ["SupportOrganizations:Organizations:0:Name"] = "Microsoft",
+        ["SupportOrganizations:Organizations:0:TenantId"] = DemoPersonas.MicrosoftTenant.ToString(),
+        ["SupportOrganizations:Organizations:0:Products:0"] = "Azure Red Hat OpenShift",
+        ["SupportOrganizations:Organizations:0:Products:1"] = "Azure Kubernetes Service",
+        ["SupportOrganizations:Organizations:1:Name"] = "Red Hat",
+        ["SupportOrganizations:Organizations:1:TenantId"] = DemoPersonas.RedHatTenant.ToString(),
+        ["SupportOrganizations:Organizations:1:Products:0"] = "Red Hat OpenShift",
+        ["Portal:PublicBaseUrl"] = "https://lockbox.test",
+        ["Portal:MailFrom"] = "lockbox@lockbox.test",
+    };
+
+    /// <summary>Migrates the file and records every demo persona's sign-in, as if each had signed in once.</summary>
+    public async Task InitializeAsync(bool lockboxEnabled = true)
+    {
+        await Services.InitializeDatabaseAsync();
+        foreach (var persona in DemoPersonas.All)
+            await As(persona, sp => sp.GetRequiredService<UserProfileService>().RecordSignInAsync(DemoPersonas.Principal(persona)));
+        await using var db = await Services.GetRequiredService<ILockboxDbContextFactory>().CreateDbContextAsync();
+        await db.Tenants.ExecuteUpdateAsync(s => s.SetProperty(t => t.LockboxEnabled, lockboxEnabled));
+        await db.Tenants.Where(t => t.Id == DemoPersonas.ContosoTenant).ExecuteUpdateAsync(s => s.SetProperty(t => t.DisplayName, "Contoso"));
+        await db.Tenants.Where(t => t.Id == DemoPersonas.FabrikamTenant).ExecuteUpdateAsync(s => s.SetProperty(t => t.DisplayName, "Fabrikam"));
+    }
+
+    /// <summary>Runs <paramref name="action"/> in a fresh scope whose caller is <paramref name="persona"/> (null: anonymous).</summary>
+    public async Task<T> As<T>(DemoPersona? persona, Func<IServiceProvider, Task<T>> action)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<CurrentUser>().Set(persona is null ? null : DemoPersonas.Principal(persona));
+        return await action(scope.ServiceProvider);
+    }
+
+    public Task As(DemoPersona? persona, Func<IServiceProvider, Task> action) =>
+        As<int>(persona, async sp => { await action(sp); return 0; });
+
+    public async Task<T> Db<T>(Func<ILockboxDbContext, Task<T>> query)
+    {
+        await using var db = await Services.GetRequiredService<ILockboxDbContextFactory>().CreateDbContextAsync();
+        return await query(db);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Services.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
+    }
+}
