@@ -1,6 +1,10 @@
 using System.Text.RegularExpressions;
 using LockboxPortal.EndToEnd.Tests.Support;
 using LockboxPortal.Infrastructure.Demo;
+using LockboxPortal.Application.Persistence;
+using LockboxPortal.Domain.Audit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -164,6 +168,22 @@ public sealed partial class LockboxStoryTests(PortalServer server) : IAsyncLifet
             await carol.Locator(".mud-dialog button", new() { HasText = "Switch on" }).ClickAsync();
             await carol.ExpectTextAsync("last-change", "switched on by Carol Diaz");
         }
+    }
+
+    [Fact]
+    public async Task A_double_click_on_approve_submits_once()
+    {
+        var (_, requestUrl, _) = await FileRequestAsync("Capture a heap dump of the ingress operator pod.");
+        var adam = await As(DemoPersonas.Adam);
+        await adam.OpenAsync(server, requestUrl);
+        await adam.ByTestId("approve").ClickAsync();
+        await adam.ByTestId("confirm-approve").DblClickAsync();
+        await adam.ExpectTextAsync("request-status", "Approved");
+        await Expect(adam.Locator(".mud-snackbar", new() { HasText = "already" })).ToHaveCountAsync(0);
+
+        var id = Guid.Parse(requestUrl.Split('/').Last());
+        await using var db = await server.Services.GetRequiredService<ILockboxDbContextFactory>().CreateDbContextAsync();
+        Assert.Equal(1, await db.AuditEntries.CountAsync(e => e.Target == $"access-request/{id}" && e.Action == AuditActions.RequestApproved));
     }
 
     [GeneratedRegex("[0-9]{16}")]
