@@ -16,6 +16,7 @@ public static class DependencyInjection
     public static IServiceCollection AddApplication(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<LockboxOptions>().Bind(configuration.GetSection(LockboxOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<EmailOptions>().Bind(configuration.GetSection(EmailOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SupportOrganizationsOptions>()
             .Bind(configuration.GetSection(SupportOrganizationsOptions.Section))
             .Validate(o => o.Organizations.Count > 0 && o.Organizations.All(x => x.TenantId != Guid.Empty && !string.IsNullOrWhiteSpace(x.Name)),
@@ -39,6 +40,7 @@ public static class DependencyInjection
         services.AddScoped<LockboxService>();
         services.AddScoped<TicketService>();
         services.AddScoped<AdministrationService>();
+        services.AddScoped<OutboxService>();
         services.AddScoped<UserProfileService>();
         services.AddSingleton<LifecycleSweeper>();
         return services;

@@ -1,6 +1,7 @@
 using LockboxPortal.Application.Notifications;
 using LockboxPortal.Application.Persistence;
 using LockboxPortal.Infrastructure.Events;
+using LockboxPortal.Infrastructure.Notifications;
 using LockboxPortal.Infrastructure.Persistence;
 using LockboxPortal.Infrastructure.Workers;
 using Microsoft.EntityFrameworkCore;
@@ -12,7 +13,7 @@ namespace LockboxPortal.Infrastructure;
 
 public static class DependencyInjection
 {
-    /// <summary>Persistence on the configured provider, live-update fan-out and background workers.</summary>
+    /// <summary>Persistence on the configured provider, live-update fan-out, notification delivery and background workers.</summary>
     public static IServiceCollection AddInfrastructure(this IServiceCollection services, IConfiguration configuration, string contentRoot)
     {
         services.TryAddTimeProvider();
@@ -34,6 +35,7 @@ public static class DependencyInjection
         services.AddSingleton<ILockboxDbContextFactory, LockboxDbContextFactory>();
         services.AddSingleton<IPortalEvents, InProcessPortalEvents>();
         services.AddHostedService<LifecycleSweepWorker>();
+        services.AddNotifications(configuration, contentRoot);
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         return services;
     }

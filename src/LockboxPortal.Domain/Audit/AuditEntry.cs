@@ -42,6 +42,7 @@ public static class AuditActions
     public const string TicketOpened = "ticket.opened";
     public const string LockboxSwitched = "lockbox.switched";
     public const string NotificationSettingsChanged = "notifications.changed";
+    public const string NotificationRetried = "notifications.retried";
     public const string AuthorizationRefused = "authorization.refused";
     public const string SignInRefused = "signin.refused";
 }

@@ -164,6 +164,12 @@ namespace LockboxPortal.Migrations.SqlServer.Migrations
                     b.Property<DateTimeOffset>("PendingUntil")
                         .HasColumnType("datetimeoffset");
 
+                    b.Property<DateTimeOffset?>("ReminderDueAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<DateTimeOffset?>("ReminderSentAt")
+                        .HasColumnType("datetimeoffset");
+
                     b.Property<int>("RequestedMinutes")
                         .HasColumnType("int");
 
@@ -203,6 +209,8 @@ namespace LockboxPortal.Migrations.SqlServer.Migrations
                     b.HasIndex("Status", "AccessEndsAt");
 
                     b.HasIndex("Status", "PendingUntil");
+
+                    b.HasIndex("Status", "ReminderDueAt");
 
                     b.HasIndex("TicketId", "CreatedAt");
 
@@ -288,6 +296,8 @@ namespace LockboxPortal.Migrations.SqlServer.Migrations
                         .IsUnique();
 
                     b.HasIndex("Status", "NextAttemptAt");
+
+                    b.HasIndex("TenantId", "Status", "CreatedAt");
 
                     b.ToTable("OutboxMessages");
                 });

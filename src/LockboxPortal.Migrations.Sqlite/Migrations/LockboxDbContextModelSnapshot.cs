@@ -159,6 +159,12 @@ namespace LockboxPortal.Migrations.Sqlite.Migrations
                     b.Property<long>("PendingUntil")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("ReminderDueAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("ReminderSentAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("RequestedMinutes")
                         .HasColumnType("INTEGER");
 
@@ -198,6 +204,8 @@ namespace LockboxPortal.Migrations.Sqlite.Migrations
                     b.HasIndex("Status", "AccessEndsAt");
 
                     b.HasIndex("Status", "PendingUntil");
+
+                    b.HasIndex("Status", "ReminderDueAt");
 
                     b.HasIndex("TicketId", "CreatedAt");
 
@@ -283,6 +291,8 @@ namespace LockboxPortal.Migrations.Sqlite.Migrations
                         .IsUnique();
 
                     b.HasIndex("Status", "NextAttemptAt");
+
+                    b.HasIndex("TenantId", "Status", "CreatedAt");
 
                     b.ToTable("OutboxMessages");
                 });
