@@ -44,4 +44,6 @@ public static class AuditActions
     public const string NotificationSettingsChanged = "notifications.changed";
     public const string AuthorizationRefused = "authorization.refused";
     public const string SignInRefused = "signin.refused";
+    public const string GrantIssued = "grant.issued";
+    public const string SigningKeyRotated = "signing-key.rotated";
 }
