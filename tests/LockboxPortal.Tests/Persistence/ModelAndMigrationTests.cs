@@ -42,7 +42,7 @@ public sealed class ModelAndMigrationTests
     [Fact]
     public async Task Start_creates_and_migrates_the_sqlite_file_in_wal_mode()
     {
-        await using var f = new PortalFixture();
+        await using var f = new PortalFixture(sqliteOnly: true);
         Assert.False(File.Exists(f.DatabasePath));
 
         await f.InitializeAsync();
@@ -60,7 +60,7 @@ public sealed class ModelAndMigrationTests
     [Fact]
     public async Task The_blades_first_page_query_uses_the_tenant_index_without_a_temporary_sort()
     {
-        await using var f = new PortalFixture();
+        await using var f = new PortalFixture(sqliteOnly: true);
         await f.InitializeAsync();
         await using var db = new LockboxDbContext(new DbContextOptionsBuilder<LockboxDbContext>()
             .UseLockboxProvider(DatabaseProvider.Sqlite, f.ConnectionString).Options);

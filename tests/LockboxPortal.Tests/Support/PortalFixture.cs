@@ -23,14 +23,16 @@ public sealed class PortalFixture : IAsyncDisposable
 
     private readonly string _directory;
 
-    public PortalFixture(Action<IDictionary<string, string?>>? configure = null, Action<IServiceCollection>? services = null)
+    /// <param name="sqliteOnly">Stay on SQLite even when the suite runs against SQL Server (for SQLite-specific checks).</param>
+    public PortalFixture(Action<IDictionary<string, string?>>? configure = null, Action<IServiceCollection>? services = null, bool sqliteOnly = false)
     {
         _directory = Path.Combine(Path.GetTempPath(), "lockbox-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(_directory);
         DatabasePath = Path.Combine(_directory, "lockbox.db");
 
-        var settings = DefaultSettings(DatabasePath);
+        var settings = DefaultSettings(DatabasePath, sqliteOnly);
         configure?.Invoke(settings);
+        IsSqlServer = settings["Database:Provider"] == "SqlServer";
         Configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
 
         var collection = new ServiceCollection();
@@ -49,11 +51,34 @@ public sealed class PortalFixture : IAsyncDisposable
     public ServiceProvider Services { get; }
     public string DatabasePath { get; }
     public string ConnectionString => $"Data Source={DatabasePath}";
+    public bool IsSqlServer { get; }
 
-    public static Dictionary<string, string?> DefaultSettings(string databasePath) => new()
+    /// <summary>
+    /// SQLite by default. With <c>Database__Provider=SqlServer</c> and <c>ConnectionStrings__Lockbox</c> in the
+    /// environment (the SQL Server job of azure-pipelines.yml) each fixture gets its own database on that server.
+    /// </summary>
+    public static Dictionary<string, string?> DefaultSettings(string databasePath, bool sqliteOnly = false)
     {
-        ["Database:Provider"] = "Sqlite",
-        ["ConnectionStrings:Lockbox"] = $"Data Source={databasePath}",
+        var settings = BaseSettings();
+        var server = Environment.GetEnvironmentVariable("ConnectionStrings__Lockbox");
+        if (!sqliteOnly && Environment.GetEnvironmentVariable("Database__Provider") == "SqlServer" && !string.IsNullOrWhiteSpace(server))
+        {
+            settings["Database:Provider"] = "SqlServer";
+            settings["ConnectionStrings:Lockbox"] = new Microsoft.Data.SqlClient.SqlConnectionStringBuilder(server)
+            {
+                InitialCatalog = "lockbox_test_" + Guid.NewGuid().ToString("N"),
+            }.ConnectionString;
+        }
+        else
+        {
+            settings["Database:Provider"] = "Sqlite";
+            settings["ConnectionStrings:Lockbox"] = $"Data Source={databasePath}";
+        }
+        return settings;
+    }
+
+    private static Dictionary<string, string?> BaseSettings() => new()
+    {
         ["SupportOrganizations:Organizations:0:Name"] = "Microsoft",
         ["SupportOrganizations:Organizations:0:TenantId"] = DemoPersonas.MicrosoftTenant.ToString(),
         ["SupportOrganizations:Organizations:0:Products:0"] = "Azure Red Hat OpenShift",
@@ -96,6 +121,11 @@ public sealed class PortalFixture : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (IsSqlServer)
+        {
+            await using var db = await Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<LockboxDbContext>>().CreateDbContextAsync();
+            await db.Database.EnsureDeletedAsync();
+        }
         await Services.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }

@@ -1,0 +1,94 @@
+using LockboxPortal.Infrastructure.Demo;
+using LockboxPortal.Web.Tests.Support;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+namespace LockboxPortal.EndToEnd.Tests.Support;
+
+/// <summary>
+/// The portal on real Kestrel (a free loopback port, its own SQLite file and demo data) and Debian's
+/// Chromium driven by Playwright. Shared by the tests of one collection.
+/// </summary>
+public sealed class PortalServer : IAsyncLifetime
+{
+    public const string ChromiumPath = "/usr/bin/chromium";
+
+    private readonly PortalWebFactory _factory = new(new Dictionary<string, string?>
+    {
+        ["Lockbox:SweepInterval"] = "00:00:05",
+    });
+
+    private IPlaywright? _playwright;
+
+    public IBrowser Browser { get; private set; } = null!;
+    public string BaseUrl { get; private set; } = "";
+    public IServiceProvider Services => _factory.Services;
+
+    /// <summary>Where screenshots go: artifacts/screenshots at the repository root, kept with the test output.</summary>
+    public static string ScreenshotDirectory { get; } = FindScreenshotDirectory();
+
+    public async Task InitializeAsync()
+    {
+        _factory.UseKestrel(0);
+        _factory.StartServer();
+        var addresses = _factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        BaseUrl = addresses.First().Replace("[::]", "localhost").Replace("0.0.0.0", "localhost").Replace("127.0.0.1", "localhost").TrimEnd('/');
+
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+        });
+    }
+
+    /// <summary>A fresh browser context signed in as <paramref name="persona"/> through the sign-in page, on the home page.</summary>
+    public async Task<IPage> SignInAsync(DemoPersona persona, int width = 1366, int height = 900)
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
+        context.SetDefaultTimeout(15_000);
+        var page = await context.NewPageAsync();
+        await page.GotoAsync($"{BaseUrl}/account/signin");
+        await page.ClickAsync($"[data-testid=persona-{persona.Key}]");
+        await page.WaitForURLAsync($"{BaseUrl}/");
+        await WaitForCircuitAsync(page);
+        return page;
+    }
+
+    /// <summary>
+    /// Waits until the page is interactive (the layout marks itself once its circuit has rendered), so a
+    /// click never lands on the prerendered page and gets lost.
+    /// </summary>
+    public static Task WaitForCircuitAsync(IPage page) =>
+        page.WaitForSelectorAsync("[data-interactive=true]", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
+
+    public static async Task ScreenshotAsync(IPage page, string name)
+    {
+        Directory.CreateDirectory(ScreenshotDirectory);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDirectory, name + ".png"), FullPage = true });
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null) await Browser.DisposeAsync();
+        _playwright?.Dispose();
+        await _factory.DisposeAsync();
+    }
+
+    private static string FindScreenshotDirectory()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "LockboxPortal.sln")))
+                return Path.Combine(dir.FullName, "artifacts", "screenshots");
+        return Path.Combine(AppContext.BaseDirectory, "screenshots");
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class PortalCollection : ICollectionFixture<PortalServer>
+{
+    public const string Name = "Portal in a browser";
+}

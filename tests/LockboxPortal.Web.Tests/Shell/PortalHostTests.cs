@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using System.Net;
+using LockboxPortal.Infrastructure.Demo;
+using LockboxPortal.Web.Tests.Support;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace LockboxPortal.Web.Tests.Shell;
+
+public sealed class PortalHostTests : IClassFixture<PortalHostTests.Host>
+{
+    public sealed class Host : PortalWebFactory;
+
+    private readonly Host _host;
+
+    public PortalHostTests(Host host) => _host = host;
+
+    [Theory]
+    [InlineData("/health/live")]
+    [InlineData("/health/ready")]
+    public async Task Health_endpoints_answer_200_without_signing_in(string path)
+    {
+        var response = await _host.CreateClient().GetAsync(path);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Healthy", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task The_sqlite_file_is_created_where_configured()
+    {
+        await _host.CreateClient().GetAsync("/health/ready");
+        Assert.True(File.Exists(_host.DatabasePath));
+    }
+
+    [Fact]
+    public async Task An_anonymous_visitor_is_sent_to_the_sign_in_page()
+    {
+        var client = _host.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var response = await client.GetAsync("/lockbox");
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.StartsWith("/account/signin", response.Headers.Location!.PathAndQuery);
+    }
+
+    [Fact]
+    public async Task The_sign_in_page_lists_every_persona_by_name_and_role()
+    {
+        var html = await _host.CreateClient().GetStringAsync("/account/signin");
+        foreach (var p in DemoPersonas.All)
+        {
+            Assert.Contains(p.Name, html);
+            Assert.Contains(WebUtility.HtmlEncode(p.RoleDescription), html);
+        }
+    }
+
+    [Theory]
+    [InlineData("carol", "home-admin")]
+    [InlineData("frank", "home-admin")]
+    [InlineData("adam", "home-approver")]
+    [InlineData("uma", "home-customer")]
+    [InlineData("fiona", "home-customer")]
+    [InlineData("mia", "home-engineer")]
+    [InlineData("ravi", "home-engineer")]
+    public async Task Each_persona_lands_on_the_home_page_for_their_role(string persona, string marker)
+    {
+        var client = await _host.SignInAsync(DemoPersonas.Find(persona)!);
+        var html = await client.GetStringAsync("/");
+        Assert.Contains($"data-testid=\"{marker}\"", html);
+        Assert.Contains(DemoPersonas.Find(persona)!.Name, html);
+    }
+
+    [Fact]
+    public async Task Sign_in_refuses_an_unknown_persona_and_an_open_redirect()
+    {
+        var client = await _host.SignInAsync(DemoPersonas.Uma, "https://evil.example.com/phish");
+        var response = await client.GetAsync("/");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        var redirect = await _host.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false })
+            .PostAsync("/account/dev-signin", new FormUrlEncodedContent(new Dictionary<string, string> { ["persona"] = "carol" }));
+        Assert.Equal(HttpStatusCode.BadRequest, redirect.StatusCode);
+    }
+
+    [Fact]
+    public async Task Development_sign_in_refuses_to_start_outside_the_Development_environment()
+    {
+        var dll = typeof(Program).Assembly.Location;
+        var psi = new ProcessStartInfo("dotnet", [dll])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+        };
+        psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        psi.Environment["Authentication__Mode"] = "Development";
+        psi.Environment["ConnectionStrings__Lockbox"] = $"Data Source={Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N"), "x.db")}";
+        psi.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
+        using var process = Process.Start(psi)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        Assert.True(process.WaitForExit(60_000), "The portal should stop at once, not serve.");
+        var text = await output + await error;
+
+        Assert.Equal(2, process.ExitCode);
+        Assert.Contains("refused outside the Development environment", text);
+        Assert.DoesNotContain("   at ", text);
+    }
+}

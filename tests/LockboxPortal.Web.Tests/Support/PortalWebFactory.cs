@@ -1,0 +1,33 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace LockboxPortal.Web.Tests.Support;
+
+/// <summary>
+/// The whole portal in-process: Development sign-in, demo data, its own SQLite file. Extra settings
+/// (e.g. Authentication:Mode or another environment) can be given per instance.
+/// </summary>
+public class PortalWebFactory(IDictionary<string, string?>? settings = null, string environment = "Development") : WebApplicationFactory<Program>
+{
+    public string Directory { get; } = Path.Combine(Path.GetTempPath(), "lockbox-web", Guid.NewGuid().ToString("N"));
+    public string DatabasePath => Path.Combine(Directory, "lockbox.db");
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        System.IO.Directory.CreateDirectory(Directory);
+        builder.UseEnvironment(environment);
+        builder.UseSetting("Authentication:Mode", "Development");
+        builder.UseSetting("ConnectionStrings:Lockbox", $"Data Source={DatabasePath}");
+        builder.UseSetting("Demo:SeedData", "true");
+        builder.UseSetting("Portal:PublicBaseUrl", "http://localhost");
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+            builder.UseSetting(key, value);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try { System.IO.Directory.Delete(Directory, recursive: true); } catch (IOException) { }
+    }
+}
