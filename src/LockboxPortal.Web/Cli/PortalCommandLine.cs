@@ -63,6 +63,11 @@ public static class PortalCommandLine
             await Console.Error.WriteLineAsync($"{verb}: {ex.Message}");
             return Failed;
         }
+        catch (System.Data.Common.DbException ex)
+        {
+            await Console.Error.WriteLineAsync($"{verb}: cannot read the portal's database ({ex.Message}). Check ConnectionStrings:Lockbox and that the portal has started (and migrated) it once.");
+            return Failed;
+        }
     }
 
     private static async Task<int> WithServicesAsync(string[] args, Func<IServiceProvider, Task<int>> run)

@@ -58,6 +58,19 @@ public sealed class AuditVerificationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Entries_written_at_sub_millisecond_times_still_verify_after_the_round_trip_through_sqlite()
+    {
+        _f.Time.Advance(TimeSpan.FromTicks(1_234_567)); // 123.4567 ms: finer than the SQLite converter keeps
+        await SomeHistoryAsync();
+        _f.Time.Advance(TimeSpan.FromTicks(9_999));
+        await _f.PendingContosoRequestAsync();
+
+        var result = await VerifyAsync();
+
+        Assert.True(result.Intact, result.Summary);
+    }
+
+    [Fact]
     public async Task Edited_entry_is_reported_at_that_entry()
     {
         await SomeHistoryAsync();
