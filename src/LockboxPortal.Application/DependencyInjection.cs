@@ -1,6 +1,7 @@
 using FluentValidation;
 using LockboxPortal.Application.Administration;
 using LockboxPortal.Application.Audit;
+using LockboxPortal.Application.Grants;
 using LockboxPortal.Application.Lockbox;
 using LockboxPortal.Application.Notifications;
 using LockboxPortal.Application.Security;
@@ -36,6 +37,16 @@ public static class DependencyInjection
         services.AddScoped<CurrentUser>();
         services.AddScoped<ICurrentUser>(sp => sp.GetRequiredService<CurrentUser>());
         services.AddSingleton<AuditWriter>();
+        services.AddOptions<AuditOptions>().Bind(configuration.GetSection(AuditOptions.Section))
+            .Validate(o => o.CheckpointInterval > TimeSpan.Zero, "Audit:CheckpointInterval must be positive.");
+        services.AddOptions<GrantOptions>().Bind(configuration.GetSection(GrantOptions.Section))
+            .Validate(o => !string.IsNullOrWhiteSpace(o.Audience), "Grants:Audience must not be empty.");
+        services.AddSingleton<RefusalAuditor>();
+        services.AddSingleton<AuditCheckpointer>();
+        services.AddSingleton<AuditVerifier>();
+        services.AddSingleton<GrantIssuer>();
+        services.AddScoped<AuditService>();
+        services.AddScoped<GrantService>();
         services.AddSingleton<NotificationComposer>();
         services.AddScoped<LockboxService>();
         services.AddScoped<TicketService>();

@@ -1,4 +1,5 @@
 using LockboxPortal.Domain.Audit;
+using LockboxPortal.Domain.Grants;
 using LockboxPortal.Domain.Lockbox;
 using LockboxPortal.Domain.Notifications;
 using LockboxPortal.Domain.Tenants;
@@ -19,6 +20,9 @@ public interface ILockboxDbContext : IAsyncDisposable
     DbSet<AuditEntry> AuditEntries { get; }
     DbSet<AuditChainHead> AuditChainHeads { get; }
     DbSet<OutboxMessage> OutboxMessages { get; }
+    DbSet<AuditCheckpoint> AuditCheckpoints { get; }
+    DbSet<SigningKey> SigningKeys { get; }
+    DbSet<AccessGrant> AccessGrants { get; }
 
     DatabaseFacade Database { get; }
     Task<int> SaveChangesAsync(CancellationToken cancellationToken = default);

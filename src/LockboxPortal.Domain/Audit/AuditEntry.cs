@@ -45,4 +45,6 @@ public static class AuditActions
     public const string NotificationRetried = "notifications.retried";
     public const string AuthorizationRefused = "authorization.refused";
     public const string SignInRefused = "signin.refused";
+    public const string GrantIssued = "grant.issued";
+    public const string SigningKeyRotated = "signing-key.rotated";
 }

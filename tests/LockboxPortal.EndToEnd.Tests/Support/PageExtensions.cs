@@ -14,6 +14,6 @@ public static class PageExtensions
     public static ILocator ByTestId(this IPage page, string id) => page.Locator($"[data-testid={id}]");
 
     /// <summary>Waits until the element's text contains <paramref name="text"/> (live updates arrive without a reload).</summary>
-    public static Task ExpectTextAsync(this IPage page, string testId, string text, float timeoutMs = 15_000) =>
+    public static Task ExpectTextAsync(this IPage page, string testId, string text, float timeoutMs = 30_000) =>
         Assertions.Expect(page.ByTestId(testId)).ToContainTextAsync(text, new LocatorAssertionsToContainTextOptions { Timeout = timeoutMs });
 }

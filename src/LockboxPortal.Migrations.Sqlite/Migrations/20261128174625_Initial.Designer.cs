@@ -11,8 +11,8 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace LockboxPortal.Migrations.Sqlite.Migrations
 {
     [DbContext(typeof(LockboxDbContext))]
-    [Migration("20261128165723_Outbox")]
-    partial class Outbox
+    [Migration("20261128174625_Initial")]
+    partial class Initial
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -45,6 +45,37 @@ namespace LockboxPortal.Migrations.Sqlite.Migrations
                             LastHash = "",
                             Sequence = 0L
                         });
+                });
+
+            modelBuilder.Entity("LockboxPortal.Domain.Audit.AuditCheckpoint", b =>
+                {
+                    b.Property<long>("Sequence")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Hash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .IsUnicode(false)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("KeyId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .IsUnicode(false)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Signature")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .IsUnicode(false)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Sequence");
+
+                    b.ToTable("AuditCheckpoints");
                 });
 
             modelBuilder.Entity("LockboxPortal.Domain.Audit.AuditEntry", b =>
@@ -100,6 +131,72 @@ namespace LockboxPortal.Migrations.Sqlite.Migrations
                     b.HasIndex("TenantId", "Sequence");
 
                     b.ToTable("AuditEntries");
+                });
+
+            modelBuilder.Entity("LockboxPortal.Domain.Grants.AccessGrant", b =>
+                {
+                    b.Property<Guid>("RequestId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("IssuedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("KeyId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .IsUnicode(false)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("NotBefore")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Token")
+                        .IsRequired()
+                        .IsUnicode(false)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("RequestId");
+
+                    b.HasIndex("KeyId", "ExpiresAt");
+
+                    b.ToTable("AccessGrants");
+                });
+
+            modelBuilder.Entity("LockboxPortal.Domain.Grants.SigningKey", b =>
+                {
+                    b.Property<string>("KeyId")
+                        .HasMaxLength(64)
+                        .IsUnicode(false)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ProtectedPrivateKey")
+                        .HasMaxLength(4000)
+                        .IsUnicode(false)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PublicJwk")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .IsUnicode(false)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("RetiredAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("KeyId");
+
+                    b.HasIndex("RetiredAt");
+
+                    b.ToTable("SigningKeys");
                 });
 
             modelBuilder.Entity("LockboxPortal.Domain.Lockbox.AccessRequest", b =>
@@ -470,6 +567,15 @@ namespace LockboxPortal.Migrations.Sqlite.Migrations
                     b.HasIndex("TenantId", "IsGlobalAdministrator", "IsApprover");
 
                     b.ToTable("UserProfiles");
+                });
+
+            modelBuilder.Entity("LockboxPortal.Domain.Grants.AccessGrant", b =>
+                {
+                    b.HasOne("LockboxPortal.Domain.Lockbox.AccessRequest", null)
+                        .WithOne()
+                        .HasForeignKey("LockboxPortal.Domain.Grants.AccessGrant", "RequestId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("LockboxPortal.Domain.Lockbox.AccessRequest", b =>
