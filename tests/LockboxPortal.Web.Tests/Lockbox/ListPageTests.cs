@@ -25,7 +25,7 @@ public sealed class ListPageTests : PortalPageTest
     {
         var contoso = await PendingContosoRequestAsync();
         var fabrikamTicket = await OpenTicketAsync(DemoPersonas.Fiona, "Red Hat");
-        var fabrikam = await As(DemoPersonas.Ravi, sp => sp.GetRequiredService<LockboxService>().FileAsync(Tests.Support.Scenario.Request(fabrikamTicket.Number)));
+        var fabrikam = await As(DemoPersonas.Ravi, sp => sp.GetRequiredService<LockboxService>().FileAsync(LockboxPortal.Tests.Support.Scenario.Request(fabrikamTicket.Number)));
         SignInAs(DemoPersonas.Adam);
         Providers();
 
@@ -67,7 +67,7 @@ public sealed class ListPageTests : PortalPageTest
     {
         var mine = await PendingContosoRequestAsync();
         var fabrikamTicket = await OpenTicketAsync(DemoPersonas.Fiona, "Red Hat");
-        var ravis = await As(DemoPersonas.Ravi, sp => sp.GetRequiredService<LockboxService>().FileAsync(Tests.Support.Scenario.Request(fabrikamTicket.Number)));
+        var ravis = await As(DemoPersonas.Ravi, sp => sp.GetRequiredService<LockboxService>().FileAsync(LockboxPortal.Tests.Support.Scenario.Request(fabrikamTicket.Number)));
         SignInAs(DemoPersonas.Mia);
         Providers();
 
