@@ -181,10 +181,12 @@ public static class BrowserBenchmarks
         {
             var m = Regex.Match(line, @"^\s*([\d,]+)\s+GC Heap bytes");
             if (m.Success) { total = ParseLong(m.Groups[1].Value); continue; }
-            m = Regex.Match(line, @"^\s*([\d,]+)\s+([\d,]+)\s+(\S.*?)\s*(\[.*\])?\s*$");
+            m = Regex.Match(line, @"^\s*([\d,]+)\s+([\d,]+)\s+(\S.*)$");
             if (m.Success)
             {
-                var name = m.Groups[3].Value;
+                // "Type (Bytes > 10K)  [Assembly.dll]": the size bucket and the assembly are not part of the type.
+                var name = Regex.Replace(m.Groups[3].Value, @"\s+\[[^\]]*\]\s*$", "");
+                name = Regex.Replace(name, @"\s+\(Bytes > [^)]*\)$", "");
                 var prev = types.GetValueOrDefault(name);
                 types[name] = (prev.Item1 + ParseLong(m.Groups[1].Value), prev.Item2 + ParseLong(m.Groups[2].Value));
             }
