@@ -151,8 +151,8 @@ public static class BrowserBenchmarks
                 .Select(t => (t.Key, Bytes: t.Value.Bytes - baseline.Types.GetValueOrDefault(t.Key).Bytes, Count: t.Value.Count - baseline.Types.GetValueOrDefault(t.Key).Count))
                 .OrderByDescending(t => t.Bytes).Take(20))
                 sb.AppendLine($"| `{type}` | {bytes / (double)n:0} | {count / (double)n:0.#} |");
-            var components = last.Types.Where(t => t.Key.StartsWith("Microsoft.AspNetCore.Components.Rendering.ComponentState", StringComparison.Ordinal)).Sum(t => t.Value.Count)
-                - baseline.Types.Where(t => t.Key.StartsWith("Microsoft.AspNetCore.Components.Rendering.ComponentState", StringComparison.Ordinal)).Sum(t => t.Value.Count);
+            var components = last.Types.Where(t => t.Key == "Microsoft.AspNetCore.Components.Rendering.ComponentState").Sum(t => t.Value.Count)
+                - baseline.Types.Where(t => t.Key == "Microsoft.AspNetCore.Components.Rendering.ComponentState").Sum(t => t.Value.Count);
             var mud = last.Types.Where(t => t.Key.StartsWith("MudBlazor.", StringComparison.Ordinal)).Sum(t => t.Value.Count)
                 - baseline.Types.Where(t => t.Key.StartsWith("MudBlazor.", StringComparison.Ordinal)).Sum(t => t.Value.Count);
             sb.AppendLine().AppendLine($"Live components per circuit (ComponentState objects): {components / (double)n:0}; MudBlazor objects per circuit: {mud / (double)n:0}.");
@@ -188,7 +188,9 @@ public static class BrowserBenchmarks
                 var name = Regex.Replace(m.Groups[3].Value, @"\s+\[[^\]]*\]\s*$", "");
                 name = Regex.Replace(name, @"\s+\(Bytes > [^)]*\)$", "");
                 var prev = types.GetValueOrDefault(name);
-                types[name] = (prev.Item1 + ParseLong(m.Groups[1].Value), prev.Item2 + ParseLong(m.Groups[2].Value));
+                // The first column is the size of one object of the row (rows are bucketed by size), so bytes = size × count.
+                var count = ParseLong(m.Groups[2].Value);
+                types[name] = (prev.Item1 + ParseLong(m.Groups[1].Value) * count, prev.Item2 + count);
             }
         }
         if (total == 0) total = types.Values.Sum(v => v.Item1);
