@@ -34,7 +34,7 @@ step "service and query benchmarks"
 "${BENCH[@]}" service --db "$RUN_DB" --out "$OUT" "${QUICK[@]}"
 
 step "browser and circuit benchmarks (Release build on Kestrel, Chromium)"
-timeout 900 "${BENCH[@]}" browser --db "$RUN_DB" --app "$OUT/publish" --out "$OUT" "${QUICK[@]}"
+timeout 1500 "${BENCH[@]}" browser --db "$RUN_DB" --app "$OUT/publish" --out "$OUT" "${QUICK[@]}"
 
 "${BENCH[@]}" doc --out "$OUT" --doc docs/performance.md
 step "done"

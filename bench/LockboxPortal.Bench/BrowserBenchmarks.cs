@@ -56,17 +56,19 @@ public static class BrowserBenchmarks
             }
             await Task.Delay(2000);
 
-            await MeasureCircuitsAsync(browser, state, baseUrl, app.Id, contexts, report, options.OutDir);
-            await MeasureNavigationAsync(browser, state, baseUrl, quick ? 8 : 40, report);
-            await MeasureNextPageAsync(browser, state, baseUrl, quick ? 8 : 40, report);
-            await MeasureApproveAsync(browser, state, baseUrl, options, quick ? 8 : 40, report);
+            // Each section writes the report when it ends, so a run cut short keeps what it measured.
+            var sections = options.Get("sections", "circuits,navigation,next,approve").Split(',');
+            var n = quick ? 8 : 30;
+            if (sections.Contains("circuits")) { await MeasureCircuitsAsync(browser, state, baseUrl, app.Id, contexts, report, options.OutDir); report.Write(); }
+            if (sections.Contains("navigation")) { await MeasureNavigationAsync(browser, state, baseUrl, n, report); report.Write(); }
+            if (sections.Contains("next")) { await MeasureNextPageAsync(browser, state, baseUrl, n, report); report.Write(); }
+            if (sections.Contains("approve")) { await MeasureApproveAsync(browser, state, baseUrl, options, n, report); report.Write(); }
         }
         finally
         {
             if (!app.HasExited) app.Kill(entireProcessTree: true);
             await app.WaitForExitAsync();
         }
-        report.Write();
         return 0;
     }
 
@@ -151,11 +153,11 @@ public static class BrowserBenchmarks
                 .Select(t => (t.Key, Bytes: t.Value.Bytes - baseline.Types.GetValueOrDefault(t.Key).Bytes, Count: t.Value.Count - baseline.Types.GetValueOrDefault(t.Key).Count))
                 .OrderByDescending(t => t.Bytes).Take(20))
                 sb.AppendLine($"| `{type}` | {bytes / (double)n:0} | {count / (double)n:0.#} |");
-            var components = last.Types.Where(t => t.Key == "Microsoft.AspNetCore.Components.Rendering.ComponentState").Sum(t => t.Value.Count)
-                - baseline.Types.Where(t => t.Key == "Microsoft.AspNetCore.Components.Rendering.ComponentState").Sum(t => t.Value.Count);
+            var components = last.Types.Where(t => t.Key == "Microsoft.AspNetCore.Components.Server.Circuits.RemoteComponentState").Sum(t => t.Value.Count)
+                - baseline.Types.Where(t => t.Key == "Microsoft.AspNetCore.Components.Server.Circuits.RemoteComponentState").Sum(t => t.Value.Count);
             var mud = last.Types.Where(t => t.Key.StartsWith("MudBlazor.", StringComparison.Ordinal)).Sum(t => t.Value.Count)
                 - baseline.Types.Where(t => t.Key.StartsWith("MudBlazor.", StringComparison.Ordinal)).Sum(t => t.Value.Count);
-            sb.AppendLine().AppendLine($"Live components per circuit (ComponentState objects): {components / (double)n:0}; MudBlazor objects per circuit: {mud / (double)n:0}.");
+            sb.AppendLine().AppendLine($"Live components per circuit (RemoteComponentState objects): {components / (double)n:0}; MudBlazor objects per circuit: {mud / (double)n:0}.");
             File.WriteAllText(Path.Combine(outDir, "circuits.md"), sb.ToString());
         }
         foreach (var c in open)
