@@ -1,0 +1,23 @@
+namespace LockboxPortal.Bench;
+
+public sealed class BenchOptions
+{
+    private readonly Dictionary<string, string> _values = new(StringComparer.OrdinalIgnoreCase);
+
+    public static BenchOptions Parse(IEnumerable<string> args)
+    {
+        var o = new BenchOptions();
+        string? key = null;
+        foreach (var a in args)
+        {
+            if (a.StartsWith("--", StringComparison.Ordinal)) { key = a[2..]; o._values[key] = "true"; }
+            else if (key is not null) { o._values[key] = a; key = null; }
+        }
+        return o;
+    }
+
+    public string Get(string key, string fallback) => _values.TryGetValue(key, out var v) ? v : fallback;
+    public string? Get(string key) => _values.GetValueOrDefault(key);
+    public int GetInt(string key, int fallback) => _values.TryGetValue(key, out var v) ? int.Parse(v, System.Globalization.CultureInfo.InvariantCulture) : fallback;
+    public string OutDir => Directory.CreateDirectory(Get("out", "artifacts/bench")).FullName;
+}

@@ -1,0 +1,174 @@
+using System.Diagnostics;
+using LockboxPortal.Application.Lockbox;
+using LockboxPortal.Domain.Lockbox;
+using LockboxPortal.Domain.Tenants;
+using LockboxPortal.Domain.Tickets;
+using LockboxPortal.Infrastructure.Demo;
+using LockboxPortal.Infrastructure.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace LockboxPortal.Bench;
+
+/// <summary>
+/// The blade's queries and the decisions, through the real <see cref="LockboxService"/> (authorization,
+/// tenant scoping, EF queries, audit chain, outbox) over the seeded database, as Carol of Contoso.
+/// </summary>
+public static class ServiceBenchmarks
+{
+    public static async Task<int> RunAsync(BenchOptions options)
+    {
+        var capture = new SqlCapture();
+        await using var host = new BenchHost(options, s => s.ConfigureDbContext<LockboxDbContext>(o => o.AddInterceptors(capture)));
+        var connectionString = host.Services.GetRequiredService<IDbContextFactory<LockboxDbContext>>().CreateDbContext().Database.GetConnectionString()!;
+        var report = new Report(options.OutDir, "service");
+        var plans = report.Extra;
+        var quick = options.Get("quick") is not null;
+        int Iter(int n) => quick ? Math.Max(5, n / 10) : n;
+
+        await using var scope = host.ScopeFor(DemoPersonas.Carol);
+        var lockbox = scope.ServiceProvider.GetRequiredService<LockboxService>();
+        var contosoRows = await CountAsync(host);
+        Console.WriteLine($"Contoso holds {contosoRows:N0} requests; load {Fmt.Load()}");
+
+        async Task<Samples> Measure(string label, RequestListQuery q, int iterations, double? goal, string detail = "")
+        {
+            capture.Capturing = true;
+            await lockbox.ListAsync(q);
+            capture.Capturing = false;
+            var sql = capture.Take();
+            var s = await Samples.TimeAsync(10, iterations, _ => lockbox.ListAsync(q));
+            report.Latency(label, s, goal, detail);
+            if (host.IsSqlite)
+            {
+                plans.AppendLine($"#### {label}").AppendLine();
+                foreach (var c in sql)
+                {
+                    var plan = SqlCapture.Explain(connectionString, c);
+                    var flag = plan.Contains("TEMP B-TREE", StringComparison.Ordinal) ? " — **uses a temporary B-tree**" : "";
+                    plans.AppendLine($"```sql\n{c.Sql.Trim()}\n```").AppendLine($"plan{flag}:\n```\n{plan}```").AppendLine();
+                }
+            }
+            return s;
+        }
+
+        // The blade: first page newest first, with the total the pager shows (as RequestGrid asks on first load).
+        await Measure("Blade first page (25, newest first) + total", new RequestListQuery { PageSize = 25 }, Iter(300), 20, $"{contosoRows:N0} rows in the tenant");
+        await Measure("First page without total", new RequestListQuery { PageSize = 25, IncludeTotal = false }, Iter(300), 20);
+
+        foreach (var depth in new[] { 26, Math.Min(10_000, contosoRows / 2), contosoRows - 50 })
+        {
+            var cursor = await CursorAtAsync(host, depth);
+            await Measure($"Keyset next page at row {depth:N0}", new RequestListQuery { PageSize = 25, IncludeTotal = false, After = cursor }, Iter(300), 20);
+        }
+        var back = await CursorAtAsync(host, contosoRows - 50);
+        await Measure($"Keyset previous page at row {contosoRows - 50:N0}", new RequestListQuery { PageSize = 25, IncludeTotal = false, Before = back }, Iter(300), 20);
+        await Measure($"For contrast: OFFSET page {contosoRows / 25 - 2:N0} (no keyset)", new RequestListQuery { PageSize = 25, IncludeTotal = false, Page = contosoRows / 25 - 2 }, Iter(50), null);
+
+        foreach (var status in new[] { AccessRequestStatus.CustomerNotified, AccessRequestStatus.Approved, AccessRequestStatus.Denied, AccessRequestStatus.Expired, AccessRequestStatus.Completed })
+            await Measure($"Filtered by {status.Display()} + total", new RequestListQuery { PageSize = 25, Status = status }, Iter(100), 100);
+        await Measure("Search \"kim\" (engineer name) + total", new RequestListQuery { PageSize = 25, Search = "kim" }, Iter(50), null);
+
+        // Decisions: a pool of fresh pending requests (setup, not timed), then approvals through the service.
+        var pool = await AddPendingAsync(host, quick ? 1_500 : 12_000);
+        var next = 0;
+        Guid Take() { var i = Interlocked.Increment(ref next) - 1; return i < pool.Count ? pool[i] : Guid.Empty; }
+
+        capture.Capturing = true;
+        await lockbox.ApproveAsync(Take(), new ApproveCommand());
+        capture.Capturing = false;
+        var approveSql = capture.Take();
+        plans.AppendLine("#### Approve (every statement of one decision)").AppendLine();
+        foreach (var c in approveSql.Where(c => host.IsSqlite))
+            plans.AppendLine($"```sql\n{c.Sql.Trim()}\n```").AppendLine($"plan:\n```\n{SqlCapture.Explain(connectionString, c)}```").AppendLine();
+
+        var alone = await Samples.TimeAsync(20, Iter(300), _ => lockbox.ApproveAsync(Take(), new ApproveCommand()));
+        report.Latency("Approve, one approver", alone, 15, "conditional update + audit append + outbox, one transaction");
+
+        var concurrent = new Samples();
+        var sw = Stopwatch.StartNew();
+        var perWorker = Iter(100);
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
+        {
+            await using var s = host.ScopeFor(w % 2 == 0 ? DemoPersonas.Carol : DemoPersonas.Adam);
+            var svc = s.ServiceProvider.GetRequiredService<LockboxService>();
+            for (var i = 0; i < perWorker; i++)
+            {
+                var t = Stopwatch.StartNew();
+                await svc.ApproveAsync(Take(), new ApproveCommand());
+                concurrent.Add(t.Elapsed);
+            }
+        })));
+        report.Latency("Approve, 8 concurrent approvers on distinct requests", concurrent, 50);
+
+        var seconds = quick ? 3 : 15;
+        var decided = 0;
+        sw.Restart();
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
+        {
+            await using var s = host.ScopeFor(w % 2 == 0 ? DemoPersonas.Carol : DemoPersonas.Adam);
+            var svc = s.ServiceProvider.GetRequiredService<LockboxService>();
+            while (sw.Elapsed.TotalSeconds < seconds)
+            {
+                var id = Take();
+                if (id == Guid.Empty) break;
+                await svc.ApproveAsync(id, new ApproveCommand());
+                Interlocked.Increment(ref decided);
+            }
+        })));
+        var rate = decided / sw.Elapsed.TotalSeconds;
+        report.Add(new Figure("Sustained decisions/s (8 approvers, each with audit entry + outbox message)",
+            $"{Fmt.Num(rate)} /s ({decided:N0} in {sw.Elapsed.TotalSeconds:0.0} s)", "≥ 300 /s", rate >= 300));
+
+        report.Write();
+        return 0;
+    }
+
+    private static async Task<int> CountAsync(BenchHost host)
+    {
+        await using var db = await host.Services.GetRequiredService<IDbContextFactory<LockboxDbContext>>().CreateDbContextAsync();
+        return await db.AccessRequests.CountAsync(r => r.TenantId == DemoPersonas.ContosoTenant);
+    }
+
+    private static async Task<RequestCursor> CursorAtAsync(BenchHost host, int depth)
+    {
+        await using var db = await host.Services.GetRequiredService<IDbContextFactory<LockboxDbContext>>().CreateDbContextAsync();
+        var row = await db.AccessRequests.Where(r => r.TenantId == DemoPersonas.ContosoTenant)
+            .OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id).Skip(depth - 1)
+            .Select(r => new { r.CreatedAt, r.Id }).FirstAsync();
+        return new RequestCursor(row.CreatedAt, row.Id);
+    }
+
+    /// <summary>Inserts <paramref name="count"/> pending Contoso requests filed in the last hour; returns their ids.</summary>
+    public static async Task<List<Guid>> AddPendingAsync(BenchHost host, int count)
+    {
+        await using var db = await host.Services.GetRequiredService<IDbContextFactory<LockboxDbContext>>().CreateDbContextAsync();
+        var tenant = await db.Tenants.AsNoTracking().SingleAsync(t => t.Id == DemoPersonas.ContosoTenant);
+        var ticket = await db.SupportTickets.AsNoTracking().Where(t => t.TenantId == tenant.Id).OrderByDescending(t => t.CreatedAt).FirstAsync();
+        var engineers = Seeder.Engineers();
+        var rng = new Random();
+        var connection = db.Database.GetDbConnection();
+        await connection.OpenAsync();
+        using var insert = new BulkInserter<AccessRequest>(db, connection);
+        await using var tx = await connection.BeginTransactionAsync();
+        insert.Transaction = tx;
+        var ids = new List<Guid>(count);
+        var now = DateTimeOffset.UtcNow;
+        for (var i = 0; i < count; i++)
+        {
+            var e = engineers[rng.Next(engineers.Count)];
+            var r = new AccessRequest
+            {
+                Id = Guid.NewGuid(), TenantId = tenant.Id, TicketId = ticket.Id, TicketNumber = ticket.Number,
+                EngineerOid = e.Oid, EngineerName = e.Name, EngineerEmail = e.Email, SupportOrganization = e.Organization,
+                ScopeKind = AccessScopeKind.Tenant, Justification = "Benchmark request", RequestedMinutes = 480,
+                Status = AccessRequestStatus.CustomerNotified,
+                CreatedAt = now.AddMilliseconds(-60_000 + i * 60_000.0 / count), PendingUntil = now.AddDays(4),
+            };
+            insert.Insert(r);
+            ids.Add(r.Id);
+        }
+        await tx.CommitAsync();
+        return ids;
+    }
+}
