@@ -14,6 +14,8 @@ try
         .AddApplication(builder.Configuration)
         .AddInfrastructure(builder.Configuration, root)
         .AddPortalAuthentication(builder.Configuration, builder.Environment)
+        .AddPortalRateLimiting(builder.Configuration)
+        .AddPortalLimits(builder.Configuration)
         .AddPortalUi();
 
     var app = builder.Build();

@@ -30,6 +30,8 @@ public sealed class LockboxService(
     IValidator<ApproveCommand> approveValidator,
     IValidator<DenyCommand> denyValidator,
     IValidator<RevokeCommand> revokeValidator,
+    UserActionRateLimiter rateLimiter,
+    IOptionsMonitor<ServiceRateLimitOptions> rateLimits,
     ILogger<LockboxService> logger)
 {
     public const string SystemActor = "System";
@@ -38,6 +40,7 @@ public sealed class LockboxService(
     public async Task<AccessRequestDto> FileAsync(FileAccessRequestCommand cmd, CancellationToken ct = default)
     {
         var user = currentUser.RequireEngineer();
+        rateLimiter.Acquire(nameof(FileAsync), user.Oid, rateLimits.CurrentValue.RequestFiling, "filed {0} access requests");
         await fileValidator.ValidateOrThrowAsync(cmd, ct);
         var rules = options.CurrentValue;
 
