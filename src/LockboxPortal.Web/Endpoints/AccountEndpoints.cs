@@ -1,6 +1,7 @@
 using LockboxPortal.Application.Users;
 using LockboxPortal.Infrastructure.Demo;
 using LockboxPortal.Web.Security;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
@@ -45,7 +46,11 @@ public static class AccountEndpoints
             if (!configuration.IsDevelopmentSignIn())
                 return Results.SignOut(new AuthenticationProperties { RedirectUri = "/" }, [OpenIdConnectDefaults.AuthenticationScheme]);
             return Results.LocalRedirect(AuthenticationExtensions.SignInPath);
-        }).AllowAnonymous();
+        })
+        // A post with no form fields gets no antiforgery check by default; signing someone out is a
+        // state change a forged cross-site post must not make.
+        .WithMetadata(new RequireAntiforgeryTokenAttribute())
+        .AllowAnonymous();
 
         return app;
     }

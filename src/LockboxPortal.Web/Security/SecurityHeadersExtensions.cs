@@ -15,7 +15,7 @@ public static class SecurityHeadersExtensions
     public static string CspNonce(this HttpContext context)
     {
         if (context.Items.TryGetValue(NonceKey, out var value) && value is string nonce) return nonce;
-        nonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(18));
+        nonce = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         context.Items[NonceKey] = nonce;
         return nonce;
     }

@@ -16,6 +16,7 @@ using Xunit.Abstractions;
 namespace LockboxPortal.Web.Tests.Security;
 
 /// <summary>Headers and cookie flags on every page for every persona, other tenants' ids on every route, forged posts.</summary>
+[Collection(PortalHosts.Name)]
 public sealed partial class HostSecurityTests(HostSecurityTests.Host host, ITestOutputHelper output) : IClassFixture<HostSecurityTests.Host>
 {
     public const string Marker = "ZEBRA-7731-CONTOSO-ONLY";

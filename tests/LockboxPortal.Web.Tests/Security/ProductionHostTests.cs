@@ -9,6 +9,7 @@ using Microsoft.Extensions.Options;
 namespace LockboxPortal.Web.Tests.Security;
 
 /// <summary>The portal as deployed: Production environment, Entra ID sign-in (never contacted here).</summary>
+[Collection(PortalHosts.Name)]
 public sealed class ProductionHostTests(ProductionHostTests.Host host) : IClassFixture<ProductionHostTests.Host>
 {
     public sealed class Host() : PortalWebFactory(new Dictionary<string, string?>
@@ -64,7 +65,8 @@ public sealed class ProductionHostTests(ProductionHostTests.Host host) : IClassF
 
         var hubType = typeof(CircuitOptions).Assembly.GetType("Microsoft.AspNetCore.Components.Server.ComponentHub", throwOnError: true)!;
         var optionsType = typeof(IOptions<>).MakeGenericType(typeof(HubOptions<>).MakeGenericType(hubType));
-        var hub = (HubOptions)((dynamic)host.Services.GetRequiredService(optionsType)).Value;
+        var options = host.Services.GetRequiredService(optionsType);
+        var hub = (HubOptions)optionsType.GetProperty("Value")!.GetValue(options)!;
         Assert.Equal(32 * 1024, hub.MaximumReceiveMessageSize);
         Assert.Equal(1, hub.MaximumParallelInvocationsPerClient);
         Assert.NotEqual(true, hub.EnableDetailedErrors);

@@ -34,3 +34,13 @@ public class PortalWebFactory(IDictionary<string, string?>? settings = null, str
         try { System.IO.Directory.Delete(Directory, recursive: true); } catch (IOException) { }
     }
 }
+
+/// <summary>
+/// Test classes that start a whole portal host run one after another: Program.cs installs Serilog's static
+/// bootstrap logger, which two hosts building at the same moment would both try to freeze.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class PortalHosts
+{
+    public const string Name = "Portal hosts";
+}
