@@ -3,6 +3,7 @@ using System.Net;
 using System.Threading.RateLimiting;
 using LockboxPortal.Application.Security;
 using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
 
 namespace LockboxPortal.Web.Security;
 
@@ -17,18 +18,24 @@ public static class RateLimitingExtensions
 {
     public static IServiceCollection AddPortalRateLimiting(this IServiceCollection services, IConfiguration configuration)
     {
-        var signIn = configuration.GetSection("RateLimits:SignIn").Get<UserRateLimit>() ?? new UserRateLimit { PermitLimit = 20, Window = TimeSpan.FromMinutes(1) };
-        if (signIn.PermitLimit <= 0) signIn.PermitLimit = 20;
-        if (signIn.Window <= TimeSpan.Zero) signIn.Window = TimeSpan.FromMinutes(1);
+        // Bound lazily, so the values come from the finished configuration (environment, tests) at first use.
+        services.AddOptions<UserRateLimit>(RateLimitPolicies.SignIn)
+            .Configure(o => (o.PermitLimit, o.Window) = (20, TimeSpan.FromMinutes(1)))
+            .Bind(configuration.GetSection("RateLimits:SignIn"))
+            .Validate(o => o.PermitLimit > 0 && o.Window > TimeSpan.Zero, "RateLimits:SignIn needs a positive PermitLimit and Window.")
+            .ValidateOnStart();
 
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             o.OnRejected = WriteRejectionAsync;
             // Per client address: sign-in comes before there is a user to key on.
-            o.AddPolicy(RateLimitPolicies.SignIn, context => RateLimitPartition.GetFixedWindowLimiter(
-                ClientAddress(context),
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = signIn.PermitLimit, Window = signIn.Window, QueueLimit = 0 }));
+            o.AddPolicy(RateLimitPolicies.SignIn, context =>
+            {
+                var signIn = context.RequestServices.GetRequiredService<IOptionsMonitor<UserRateLimit>>().Get(RateLimitPolicies.SignIn);
+                return RateLimitPartition.GetFixedWindowLimiter(ClientAddress(context),
+                    _ => new FixedWindowRateLimiterOptions { PermitLimit = signIn.PermitLimit, Window = signIn.Window, QueueLimit = 0 });
+            });
         });
         return services;
     }
@@ -46,7 +53,7 @@ public static class RateLimitingExtensions
         logger.LogWarning("Rate limit hit on {Path}", context.HttpContext.Request.Path.Value);
 
         var accept = context.HttpContext.Request.Headers.Accept.ToString();
-        if (accept.Contains("text/html", StringComparison.OrdinalIgnoreCase) || context.HttpContext.Request.HasFormContentType)
+        if (accept.Contains("text/html", StringComparison.OrdinalIgnoreCase))
         {
             response.ContentType = "text/html; charset=utf-8";
             await response.WriteAsync(

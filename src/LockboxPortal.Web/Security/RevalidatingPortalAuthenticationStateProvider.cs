@@ -57,7 +57,7 @@ public sealed class RevalidatingPortalAuthenticationStateProvider : Revalidating
         if (sessionId != _sessionId) return;
         _logger.LogInformation("A circuit's session was signed out; it continues anonymous");
         _sessionId = null;
-        NotifyAuthenticationStateChanged(Task.FromResult(new AuthenticationState(new ClaimsPrincipal(new ClaimsIdentity()))));
+        SetAuthenticationState(Task.FromResult(new AuthenticationState(new ClaimsPrincipal(new ClaimsIdentity()))));
     }
 
     protected override void Dispose(bool disposing)

@@ -80,7 +80,7 @@ public sealed class LogHygieneTests(LogHygieneTests.Host host, ITestOutputHelper
 
         // The story's state changes, as the circuits make them: through the host's own services.
         var ticket = await As(DemoPersonas.Uma, sp => sp.GetRequiredService<TicketService>().OpenAsync(
-            new OpenTicketCommand("Cluster down\r\n[ERR] forged entry", "The API answers 503.\nINFO forged", TicketSeverity.A, "Azure Red Hat OpenShift")));
+            new OpenTicketCommand("Cluster down", "The API answers 503.\r\n[ERR] forged entry\nINFO forged", TicketSeverity.A, "Azure Red Hat OpenShift")));
         var request = await As(DemoPersonas.Mia, sp => sp.GetRequiredService<LockboxService>().FileAsync(Scenario.Request(ticket.Number)));
         await As(DemoPersonas.Carol, sp => sp.GetRequiredService<LockboxService>().ApproveAsync(request.Id, new ApproveCommand(Comment: "ok\r\n[ERR] forged")));
         await host.Services.GetRequiredService<OutboxDispatcher>().RunOnceAsync();

@@ -36,7 +36,7 @@ public sealed class SignInRateLimitTests(SignInRateLimitTests.Host host) : IClas
         Assert.Contains("try again", html);
         HostSecurityTests.AssertSecurityHeaders(refused, "429");
 
-        using var script = new HttpRequestMessage(HttpMethod.Post, "/account/dev-signin") { Content = new StringContent("{}") };
+        using var script = new HttpRequestMessage(HttpMethod.Post, "/account/dev-signin") { Content = HostSecurityTests.Form(token, "uma") };
         script.Headers.Accept.ParseAdd("application/json");
         var json = await client.SendAsync(script);
         Assert.Equal(HttpStatusCode.TooManyRequests, json.StatusCode);
