@@ -42,7 +42,7 @@ public static class HostileInput
                 yield return Repeat(seed.Length == 0 ? "x" : seed, length);
         }
         var random = new Random(8);
-        for (var i = 0; i < 150; i++)
+        for (var i = 0; i < 60; i++)
         {
             var chars = new char[random.Next(1, 300)];
             for (var j = 0; j < chars.Length; j++) chars[j] = (char)random.Next(0, 0x3000);
