@@ -28,6 +28,11 @@ public static class DependencyInjection
             .Validate(o => Common.EmailAddresses.IsValid(o.MailFrom), "Portal:MailFrom must be a plain email address.")
             .ValidateOnStart();
 
+        services.AddOptions<ServiceRateLimitOptions>().Bind(configuration.GetSection(ServiceRateLimitOptions.Section)).ValidateDataAnnotations()
+            .Validate(o => o.RequestFiling.PermitLimit > 0 && o.RequestFiling.Window > TimeSpan.Zero, "RateLimits:RequestFiling needs a PermitLimit and a Window.")
+            .ValidateOnStart();
+        services.AddSingleton<UserActionRateLimiter>();
+
         services.AddSingleton<IValidator<FileAccessRequestCommand>, FileAccessRequestValidator>();
         services.AddSingleton<IValidator<ApproveCommand>, ApproveCommandValidator>();
         services.AddSingleton<IValidator<DenyCommand>, DenyCommandValidator>();

@@ -18,6 +18,8 @@ try
         .AddInfrastructure(builder.Configuration, root)
         .AddPortalAuthentication(builder.Configuration, builder.Environment)
         .AddPortalTrust(builder.Configuration, builder.Environment)
+        .AddPortalRateLimiting(builder.Configuration)
+        .AddPortalLimits(builder.Configuration)
         .AddPortalUi();
 
     var app = builder.Build();

@@ -23,11 +23,27 @@ public static class Validation
     /// <summary>True when single-line text holds any control character at all.</summary>
     public static bool HasAnyControlCharacter(string? text) => text is not null && text.Any(char.IsControl);
 
+    /// <summary>True when text holds half of a surrogate pair: not a character, and not storable as UTF-8.</summary>
+    public static bool HasBrokenSurrogates(string? text)
+    {
+        if (text is null) return false;
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) { i++; continue; }
+            if (char.IsSurrogate(text[i])) return true;
+        }
+        return false;
+    }
+
     public static IRuleBuilderOptions<T, string?> MultiLineText<T>(this IRuleBuilder<T, string?> rule, string name) =>
         rule.Must(t => !HasForbiddenControlCharacters(t))
-            .WithMessage($"{name} contains control characters; remove them and try again.");
+            .WithMessage($"{name} contains control characters; remove them and try again.")
+            .Must(t => !HasBrokenSurrogates(t))
+            .WithMessage($"{name} contains broken characters (half of an emoji or symbol); retype it and try again.");
 
     public static IRuleBuilderOptions<T, string?> SingleLineText<T>(this IRuleBuilder<T, string?> rule, string name) =>
         rule.Must(t => !HasAnyControlCharacter(t))
-            .WithMessage($"{name} must be a single line without control characters.");
+            .WithMessage($"{name} must be a single line without control characters.")
+            .Must(t => !HasBrokenSurrogates(t))
+            .WithMessage($"{name} contains broken characters (half of an emoji or symbol); retype it and try again.");
 }

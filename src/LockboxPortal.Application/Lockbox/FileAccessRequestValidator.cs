@@ -60,7 +60,8 @@ public sealed partial class FileAccessRequestValidator : AbstractValidator<FileA
 
     internal static string Hours(TimeSpan t) => t.TotalHours >= 1 ? $"{t.TotalHours:0.##} hours" : $"{t.TotalMinutes:0} minutes";
 
-    private static string Shorten(string? s) => s is null ? "" : s.Length > 80 ? s[..80] + "…" : s;
+    /// <summary>The offending value as the message quotes it: short, and with control characters spelled out.</summary>
+    private static string Shorten(string? s) => Audit.LogText.Neutralise(s, 80);
 }
 
 public sealed class DenyCommandValidator : AbstractValidator<DenyCommand>

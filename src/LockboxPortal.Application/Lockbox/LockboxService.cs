@@ -33,6 +33,8 @@ public sealed class LockboxService(
     IValidator<RevokeCommand> revokeValidator,
     GrantIssuer grants,
     ISigningKeyStore signingKeys,
+    UserActionRateLimiter rateLimiter,
+    IOptionsMonitor<ServiceRateLimitOptions> rateLimits,
     ILogger<LockboxService> logger)
 {
     public const string SystemActor = "System";
@@ -41,6 +43,7 @@ public sealed class LockboxService(
     public async Task<AccessRequestDto> FileAsync(FileAccessRequestCommand cmd, CancellationToken ct = default)
     {
         var user = currentUser.RequireEngineer();
+        rateLimiter.Acquire(nameof(FileAsync), user.Oid, rateLimits.CurrentValue.RequestFiling, "filed {0} access requests");
         await fileValidator.ValidateOrThrowAsync(cmd, ct);
         var rules = options.CurrentValue;
         var signingKey = await signingKeys.GetActiveAsync(ct);

@@ -1,10 +1,12 @@
 using LockboxPortal.Application.Users;
 using LockboxPortal.Infrastructure.Demo;
 using LockboxPortal.Web.Security;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 
 namespace LockboxPortal.Web.Endpoints;
 
@@ -20,22 +22,29 @@ public static class AccountEndpoints
             {
                 var p = DemoPersonas.Find(persona);
                 if (p is null) return Results.Redirect($"{AuthenticationExtensions.SignInPath}?error=unknown-persona");
-                var principal = DemoPersonas.Principal(p, CookieAuthenticationDefaults.AuthenticationScheme);
+                var principal = DemoPersonas.Principal(p, CookieAuthenticationDefaults.AuthenticationScheme).WithNewSession();
                 if (await profiles.RecordSignInAsync(principal, http.RequestAborted) is null)
                     return Results.Redirect($"{AuthenticationExtensions.SignInPath}?error=refused");
                 await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, principal);
                 return Results.LocalRedirect(SafeReturnUrl(returnUrl));
-            }).AllowAnonymous();
+            }).AllowAnonymous().RequireRateLimiting(RateLimitPolicies.SignIn);
         }
         else
         {
             account.MapGet("/signin", (string? returnUrl) =>
                 Results.Challenge(new AuthenticationProperties { RedirectUri = SafeReturnUrl(returnUrl) }, [OpenIdConnectDefaults.AuthenticationScheme]))
-                .AllowAnonymous();
+                .AllowAnonymous().RequireRateLimiting(RateLimitPolicies.SignIn);
         }
 
-        account.MapPost("/signout", async (HttpContext http) =>
+        account.MapPost("/signout", async (HttpContext http, IAntiforgery antiforgery, SessionRevocations sessions, IOptionsMonitor<PortalSecurityOptions> security) =>
         {
+            // A post with no bound form fields gets no automatic antiforgery check; signing someone out is a
+            // state change a forged cross-site post must not make.
+            if (!await antiforgery.IsRequestValidAsync(http)) return Results.BadRequest();
+            // Ends this session everywhere: the cookie is removed here, and any circuit opened with it (another
+            // tab) or a copy of the cookie is refused from now on.
+            if (http.User.SessionIdOf() is { } sessionId)
+                sessions.End(sessionId, security.CurrentValue.SessionLifetime + TimeSpan.FromHours(1));
             await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
             if (!configuration.IsDevelopmentSignIn())
                 return Results.SignOut(new AuthenticationProperties { RedirectUri = "/" }, [OpenIdConnectDefaults.AuthenticationScheme]);

@@ -13,6 +13,7 @@ public static class LoggingExtensions
             .ReadFrom.Configuration(builder.Configuration)
             .ReadFrom.Services(services)
             .Enrich.FromLogContext()
+            .Enrich.With<NeutraliseControlCharactersEnricher>()
             .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj} {UserId}{TenantId}{NewLine}{Exception}")
             .WriteTo.File(Path.Combine(logDirectory, "lockbox-.log"),
                 rollingInterval: RollingInterval.Day,

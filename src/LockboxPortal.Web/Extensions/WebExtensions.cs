@@ -12,7 +12,16 @@ public static class WebExtensions
 {
     public static IServiceCollection AddPortalUi(this IServiceCollection services)
     {
-        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddRazorComponents().AddInteractiveServerComponents().AddHubOptions(o =>
+        {
+            o.MaximumReceiveMessageSize = LimitsExtensions.MaxHubMessageBytes;
+            // One event at a time per circuit: the renderer is single-threaded anyway, and this stops a client
+            // from queueing thousands of invocations.
+            o.MaximumParallelInvocationsPerClient = 1;
+            o.HandshakeTimeout = TimeSpan.FromSeconds(15);
+            o.ClientTimeoutInterval = TimeSpan.FromSeconds(30);
+            o.KeepAliveInterval = TimeSpan.FromSeconds(15);
+        });
         services.AddMudServices(o =>
         {
             o.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomRight;
@@ -37,6 +46,7 @@ public static class WebExtensions
 
     public static WebApplication UsePortal(this WebApplication app)
     {
+        app.UsePortalSecurityHeaders(app.Configuration);
         if (!app.Environment.IsDevelopment())
         {
             app.UseExceptionHandler("/error", createScopeForErrors: true);

@@ -3,6 +3,7 @@ using LockboxPortal.Application.Users;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Components.Server.Circuits;
 using Microsoft.Identity.Web;
 using Serilog.Context;
@@ -21,6 +22,8 @@ public static class AuthenticationExtensions
     public static IServiceCollection AddPortalAuthentication(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
         var mode = configuration[AuthenticationModes.ConfigKey] ?? AuthenticationModes.EntraId;
+        var security = configuration.GetSection(PortalSecurityOptions.Section).Get<PortalSecurityOptions>() ?? new PortalSecurityOptions();
+        services.AddOptions<PortalSecurityOptions>().Bind(configuration.GetSection(PortalSecurityOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         if (string.Equals(mode, AuthenticationModes.Development, StringComparison.OrdinalIgnoreCase))
         {
             if (!environment.IsDevelopment())
@@ -34,11 +37,7 @@ public static class AuthenticationExtensions
                 {
                     o.LoginPath = SignInPath;
                     o.AccessDeniedPath = AccessDeniedPath;
-                    o.Cookie.Name = "lockbox.auth";
-                    o.Cookie.HttpOnly = true;
-                    o.Cookie.SameSite = SameSiteMode.Lax;
-                    o.ExpireTimeSpan = TimeSpan.FromHours(8);
-                    o.SlidingExpiration = true;
+                    o.Harden(environment, security);
                 });
         }
         else if (string.Equals(mode, AuthenticationModes.EntraId, StringComparison.OrdinalIgnoreCase))
@@ -62,11 +61,13 @@ public static class AuthenticationExtensions
                         var profiles = context.HttpContext.RequestServices.GetRequiredService<UserProfileService>();
                         if (context.Principal is null || await profiles.RecordSignInAsync(context.Principal, context.HttpContext.RequestAborted) is null)
                             context.Fail("The token does not carry the tenant and object ids the portal needs.");
+                        else
+                            context.Principal.WithNewSession();
                     };
                 }, cookie =>
                 {
                     cookie.AccessDeniedPath = AccessDeniedPath;
-                    cookie.Cookie.Name = "lockbox.auth";
+                    cookie.Harden(environment, security);
                 });
         }
         else
@@ -82,7 +83,23 @@ public static class AuthenticationExtensions
             .AddPolicy(Policies.GlobalAdministrator, p => p.AddRequirements(new PortalUserRequirement(Policies.GlobalAdministrator, u => u.IsTenantAdministrator)))
             .AddPolicy(Policies.Engineer, p => p.AddRequirements(new PortalUserRequirement(Policies.Engineer, u => u.IsEngineer)));
 
+        services.AddAntiforgery(o =>
+        {
+            // Outside Development the token cookie is __Host- prefixed and HTTPS-only, like the sign-in cookie.
+            o.Cookie.Name = environment.IsDevelopment() ? "lockbox.af" : "__Host-lockbox.af";
+            o.Cookie.SecurePolicy = environment.IsDevelopment() ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SameSite = SameSiteMode.Strict;
+            o.Cookie.Path = "/";
+        });
+
+        services.AddMemoryCache();
+        services.AddSingleton<SessionRevocations>();
+        services.AddScoped<PrincipalValidator>();
         services.AddCascadingAuthenticationState();
+        // After AddInteractiveServerComponents' default, whichever order the composition calls them in: the
+        // last registration wins.
+        services.AddScoped<AuthenticationStateProvider, RevalidatingPortalAuthenticationStateProvider>();
         services.AddScoped<CircuitHandler, CurrentUserCircuitHandler>();
         return services;
     }

@@ -79,6 +79,7 @@ public sealed class MailboxPageTests : PortalTestContext
 }
 
 /// <summary>The running portal: a request filed in the real host reaches the Development mailbox page.</summary>
+[Collection(PortalHosts.Name)]
 public sealed class MailboxHostTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [Fact]

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace LockboxPortal.Web.Tests.Shell;
 
+[Collection(PortalHosts.Name)]
 public sealed class PortalHostTests : IClassFixture<PortalHostTests.Host>
 {
     public sealed class Host : PortalWebFactory;

@@ -21,6 +21,8 @@ public class PortalWebFactory(IDictionary<string, string?>? settings = null, str
         builder.UseSetting("Demo:SeedData", "true");
         builder.UseSetting("Portal:PublicBaseUrl", "http://localhost");
         builder.UseSetting("Email:PickupDirectory", Path.Combine(Directory, "mail"));
+        // Every test client signs in from the same (absent) address; the sign-in limit has its own tests.
+        builder.UseSetting("RateLimits:SignIn:PermitLimit", "100000");
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
             builder.UseSetting(key, value);
     }
@@ -31,4 +33,14 @@ public class PortalWebFactory(IDictionary<string, string?>? settings = null, str
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try { System.IO.Directory.Delete(Directory, recursive: true); } catch (IOException) { }
     }
+}
+
+/// <summary>
+/// Test classes that start a whole portal host run one after another: Program.cs installs Serilog's static
+/// bootstrap logger, which two hosts building at the same moment would both try to freeze.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class PortalHosts
+{
+    public const string Name = "Portal hosts";
 }

@@ -16,6 +16,7 @@ using static LockboxPortal.Infrastructure.Demo.DemoPersonas;
 
 namespace LockboxPortal.Web.Tests.Trust;
 
+[Collection(PortalHosts.Name)]
 public sealed class AccessCheckApiTests : IClassFixture<AccessCheckApiTests.Host>
 {
     public const string ContosoKey = "test-key-contoso-0123456789";

@@ -10,13 +10,14 @@ public static class UserMessages
     public static string Describe(Exception ex) => ex switch
     {
         InputValidationException => "Some fields need attention; see the messages by the fields.",
-        ForbiddenAccessException or NotFoundException or ConflictException => ex.Message,
+        ForbiddenAccessException or NotFoundException or ConflictException or TooManyRequestsException => ex.Message,
         OperationCanceledException => "The operation was cancelled; nothing was changed.",
         _ => Unexpected,
     };
 
     public static bool IsExpected(Exception ex) =>
-        ex is InputValidationException or ForbiddenAccessException or NotFoundException or ConflictException or OperationCanceledException;
+        ex is InputValidationException or ForbiddenAccessException or NotFoundException or ConflictException or TooManyRequestsException
+            or OperationCanceledException;
 
     /// <summary>The first message for a field, for MudBlazor's ErrorText.</summary>
     public static string? For(this IReadOnlyDictionary<string, string[]>? errors, string field) =>

@@ -1,0 +1,120 @@
+using System.Reflection;
+using LockboxPortal.Application.Administration;
+using LockboxPortal.Application.Common;
+using LockboxPortal.Application.Lockbox;
+using LockboxPortal.Application.Tickets;
+using LockboxPortal.Domain.Lockbox;
+using LockboxPortal.Infrastructure.Demo;
+using LockboxPortal.Tests.Support;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
+using static LockboxPortal.Infrastructure.Demo.DemoPersonas;
+
+namespace LockboxPortal.Tests.Security;
+
+/// <summary>
+/// Every public service method, called directly (no page in front) by every persona that must be refused,
+/// and by no one at all: each refusal is Forbidden or NotFound with a message, and nothing changes.
+/// </summary>
+public sealed class ServiceAuthorizationMatrixTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private readonly PortalFixture _f = new();
+    private AccessRequestDto _pending = null!;
+    private AccessRequestDto _approved = null!;
+    private TicketDto _ticket = null!;
+    private Guid _contosoMessage;
+
+    public async Task InitializeAsync()
+    {
+        await _f.InitializeAsync();
+        _pending = await _f.PendingContosoRequestAsync();
+        var other = await _f.PendingContosoRequestAsync();
+        _approved = await _f.Lockbox(Carol, s => s.ApproveAsync(other.Id, new ApproveCommand()));
+        _ticket = await _f.As(Uma, sp => sp.GetRequiredService<TicketService>().GetAsync(_pending.TicketId));
+        _contosoMessage = await _f.Db(db => db.OutboxMessages.Where(m => m.TenantId == ContosoTenant).Select(m => m.Id).FirstAsync());
+    }
+
+    public async Task DisposeAsync() => await _f.DisposeAsync();
+
+    private sealed record Rule(string Method, Func<IServiceProvider, Task> Call, params string[] Allowed);
+
+    private static T S<T>(IServiceProvider sp) where T : notnull => sp.GetRequiredService<T>();
+
+    private IReadOnlyList<Rule> Rules() =>
+    [
+        // Filing is for engineers, and only on a ticket assigned to them (Mia); Ravi gets a validation refusal.
+        new("LockboxService.FileAsync", sp => S<LockboxService>(sp).FileAsync(Scenario.Request(_ticket.Number)), "mia", "ravi"),
+        new("LockboxService.ListAsync", sp => S<LockboxService>(sp).ListAsync(new RequestListQuery()), "carol", "adam", "uma", "frank", "fiona", "mia", "ravi"),
+        new("LockboxService.GetAsync", sp => S<LockboxService>(sp).GetAsync(_pending.Id), "carol", "adam", "uma", "mia"),
+        new("LockboxService.CountPendingAsync", sp => S<LockboxService>(sp).CountPendingAsync(), "carol", "adam", "uma", "frank", "fiona", "mia", "ravi"),
+        new("LockboxService.ApproveAsync", sp => S<LockboxService>(sp).ApproveAsync(_pending.Id, new ApproveCommand(Comment: "ok")), "carol", "adam"),
+        new("LockboxService.DenyAsync", sp => S<LockboxService>(sp).DenyAsync(_pending.Id, new DenyCommand("no")), "carol", "adam"),
+        new("LockboxService.RevokeAsync", sp => S<LockboxService>(sp).RevokeAsync(_approved.Id, new RevokeCommand("stop")), "carol", "adam"),
+        new("LockboxService.WithdrawAsync", sp => S<LockboxService>(sp).WithdrawAsync(_pending.Id), "mia"),
+        new("TicketService.OpenAsync", sp => S<TicketService>(sp).OpenAsync(new OpenTicketCommand("A title here", "A long enough description.", LockboxPortal.Domain.Tickets.TicketSeverity.B, "Azure Red Hat OpenShift")),
+            "carol", "adam", "uma", "frank", "fiona"),
+        new("TicketService.ListAsync", sp => S<TicketService>(sp).ListAsync(new TicketListQuery()), "carol", "adam", "uma", "frank", "fiona", "mia", "ravi"),
+        new("TicketService.GetAsync", sp => S<TicketService>(sp).GetAsync(_ticket.Id), "carol", "adam", "uma", "mia"),
+        new("TicketService.GetByNumberAsync", sp => S<TicketService>(sp).GetByNumberAsync(_ticket.Number), "carol", "adam", "uma", "mia"),
+        new("AdministrationService.GetSettingsAsync", sp => S<AdministrationService>(sp).GetSettingsAsync(), "carol", "frank"),
+        new("AdministrationService.IsLockboxEnabledAsync", sp => S<AdministrationService>(sp).IsLockboxEnabledAsync(), "carol", "adam", "uma", "frank", "fiona"),
+        new("AdministrationService.SetLockboxEnabledAsync", sp => S<AdministrationService>(sp).SetLockboxEnabledAsync(false, Guid.Empty), "carol", "frank"),
+        new("AdministrationService.SetAlternateEmailsAsync", sp => S<AdministrationService>(sp).SetAlternateEmailsAsync(["x@example.com"], Guid.Empty), "carol", "frank"),
+        new("OutboxService.ListAsync", sp => S<OutboxService>(sp).ListAsync(new OutboxQuery()), "carol", "frank"),
+        new("OutboxService.CountFailedAsync", sp => S<OutboxService>(sp).CountFailedAsync(), "carol", "frank"),
+        new("OutboxService.RetryAsync", sp => S<OutboxService>(sp).RetryAsync(_contosoMessage), "carol"),
+    ];
+
+    /// <summary>Not called on behalf of a user: it records the sign-in that creates one.</summary>
+    private static readonly string[] NotUserCalls = ["UserProfileService.RecordSignInAsync"];
+
+    [Fact]
+    public void The_matrix_names_every_public_service_method()
+    {
+        var services = new[] { typeof(LockboxService), typeof(TicketService), typeof(AdministrationService), typeof(OutboxService), typeof(Application.Users.UserProfileService) };
+        var methods = services.SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly)
+            .Where(m => typeof(Task).IsAssignableFrom(m.ReturnType)).Select(m => $"{t.Name}.{m.Name}")).Distinct().ToList();
+        var covered = Rules().Select(r => r.Method).Concat(NotUserCalls).ToHashSet();
+        Assert.DoesNotContain(methods, m => !covered.Contains(m));
+    }
+
+    [Fact]
+    public async Task Every_refused_persona_and_anonymous_caller_is_refused_by_every_method_and_nothing_changes()
+    {
+        var auditBefore = await _f.Db(db => db.AuditEntries.CountAsync());
+        var outboxBefore = await _f.Db(db => db.OutboxMessages.CountAsync());
+        var refusals = 0;
+        foreach (var rule in Rules())
+        {
+            foreach (var persona in All.Where(p => !rule.Allowed.Contains(p.Key)).Cast<DemoPersona?>().Append(null))
+            {
+                var ex = await Record.ExceptionAsync(() => _f.As(persona, rule.Call));
+                var who = persona?.Key ?? "anonymous";
+                Assert.True(ex is ForbiddenAccessException or NotFoundException,
+                    $"{rule.Method} by {who}: expected a refusal, got {(ex is null ? "success" : ex.GetType().Name + ": " + ex.Message)}");
+                Assert.False(string.IsNullOrWhiteSpace(ex!.Message));
+                if (persona is null) Assert.IsType<ForbiddenAccessException>(ex);
+                refusals++;
+            }
+        }
+        Assert.Equal(auditBefore, await _f.Db(db => db.AuditEntries.CountAsync()));
+        Assert.Equal(outboxBefore, await _f.Db(db => db.OutboxMessages.CountAsync()));
+        Assert.Equal(AccessRequestStatus.CustomerNotified, await _f.Db(db => db.AccessRequests.Where(r => r.Id == _pending.Id).Select(r => r.Status).SingleAsync()));
+        Assert.Equal(AccessRequestStatus.Approved, await _f.Db(db => db.AccessRequests.Where(r => r.Id == _approved.Id).Select(r => r.Status).SingleAsync()));
+        output.WriteLine($"{Rules().Count} methods, {refusals} refused calls, audit and outbox unchanged.");
+    }
+
+    [Fact]
+    public async Task Allowed_callers_get_past_authorization()
+    {
+        // The other half of the matrix: an allowed caller is never refused with Forbidden (they may still get
+        // a validation or conflict answer, e.g. a stale version). Run on a copy of the state per call.
+        foreach (var rule in Rules().Where(r => !r.Method.Contains("Approve") && !r.Method.Contains("Deny") && !r.Method.Contains("Withdraw") && !r.Method.Contains("Revoke")))
+            foreach (var key in rule.Allowed)
+            {
+                var ex = await Record.ExceptionAsync(() => _f.As(Find(key), rule.Call));
+                Assert.False(ex is ForbiddenAccessException, $"{rule.Method} by {key} was refused: {ex?.Message}");
+            }
+    }
+}
