@@ -2,6 +2,7 @@ using LockboxPortal.Application.Notifications;
 using LockboxPortal.Application.Persistence;
 using LockboxPortal.Infrastructure.Events;
 using LockboxPortal.Infrastructure.Persistence;
+using LockboxPortal.Infrastructure.ServicePrincipals;
 using LockboxPortal.Infrastructure.Workers;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
@@ -34,6 +35,7 @@ public static class DependencyInjection
         services.AddSingleton<ILockboxDbContextFactory, LockboxDbContextFactory>();
         services.AddSingleton<IPortalEvents, InProcessPortalEvents>();
         services.AddHostedService<LifecycleSweepWorker>();
+        services.AddServicePrincipals(configuration);
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         return services;
     }

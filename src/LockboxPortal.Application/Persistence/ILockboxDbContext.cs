@@ -1,6 +1,7 @@
 using LockboxPortal.Domain.Audit;
 using LockboxPortal.Domain.Lockbox;
 using LockboxPortal.Domain.Notifications;
+using LockboxPortal.Domain.ServicePrincipals;
 using LockboxPortal.Domain.Tenants;
 using LockboxPortal.Domain.Tickets;
 using LockboxPortal.Domain.Users;
@@ -19,6 +20,9 @@ public interface ILockboxDbContext : IAsyncDisposable
     DbSet<AuditEntry> AuditEntries { get; }
     DbSet<AuditChainHead> AuditChainHeads { get; }
     DbSet<OutboxMessage> OutboxMessages { get; }
+    DbSet<ResourceGroup> ResourceGroups { get; }
+    DbSet<ServicePrincipal> ServicePrincipals { get; }
+    DbSet<ServicePrincipalCredential> ServicePrincipalCredentials { get; }
 
     DatabaseFacade Database { get; }
     Task<int> SaveChangesAsync(CancellationToken cancellationToken = default);

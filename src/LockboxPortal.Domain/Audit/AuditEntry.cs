@@ -44,4 +44,7 @@ public static class AuditActions
     public const string NotificationSettingsChanged = "notifications.changed";
     public const string AuthorizationRefused = "authorization.refused";
     public const string SignInRefused = "signin.refused";
+    public const string ServicePrincipalCreated = "service-principal.created";
+    public const string ServicePrincipalRotated = "service-principal.rotated";
+    public const string ServicePrincipalDeleted = "service-principal.deleted";
 }
