@@ -1,6 +1,7 @@
 using FluentValidation;
 using LockboxPortal.Application.Administration;
 using LockboxPortal.Application.Audit;
+using LockboxPortal.Application.Grants;
 using LockboxPortal.Application.Lockbox;
 using LockboxPortal.Application.Notifications;
 using LockboxPortal.Application.Security;
@@ -16,6 +17,7 @@ public static class DependencyInjection
     public static IServiceCollection AddApplication(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<LockboxOptions>().Bind(configuration.GetSection(LockboxOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<EmailOptions>().Bind(configuration.GetSection(EmailOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SupportOrganizationsOptions>()
             .Bind(configuration.GetSection(SupportOrganizationsOptions.Section))
             .Validate(o => o.Organizations.Count > 0 && o.Organizations.All(x => x.TenantId != Guid.Empty && !string.IsNullOrWhiteSpace(x.Name)),
@@ -35,10 +37,21 @@ public static class DependencyInjection
         services.AddScoped<CurrentUser>();
         services.AddScoped<ICurrentUser>(sp => sp.GetRequiredService<CurrentUser>());
         services.AddSingleton<AuditWriter>();
+        services.AddOptions<AuditOptions>().Bind(configuration.GetSection(AuditOptions.Section))
+            .Validate(o => o.CheckpointInterval > TimeSpan.Zero, "Audit:CheckpointInterval must be positive.");
+        services.AddOptions<GrantOptions>().Bind(configuration.GetSection(GrantOptions.Section))
+            .Validate(o => !string.IsNullOrWhiteSpace(o.Audience), "Grants:Audience must not be empty.");
+        services.AddSingleton<RefusalAuditor>();
+        services.AddSingleton<AuditCheckpointer>();
+        services.AddSingleton<AuditVerifier>();
+        services.AddSingleton<GrantIssuer>();
+        services.AddScoped<AuditService>();
+        services.AddScoped<GrantService>();
         services.AddSingleton<NotificationComposer>();
         services.AddScoped<LockboxService>();
         services.AddScoped<TicketService>();
         services.AddScoped<AdministrationService>();
+        services.AddScoped<OutboxService>();
         services.AddScoped<UserProfileService>();
         services.AddSingleton<LifecycleSweeper>();
         return services;

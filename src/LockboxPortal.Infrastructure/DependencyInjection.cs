@@ -1,9 +1,13 @@
+using LockboxPortal.Application.Grants;
 using LockboxPortal.Application.Notifications;
 using LockboxPortal.Application.Persistence;
 using LockboxPortal.Infrastructure.Events;
+using LockboxPortal.Infrastructure.Notifications;
+using LockboxPortal.Infrastructure.Grants;
 using LockboxPortal.Infrastructure.Persistence;
 using LockboxPortal.Infrastructure.ServicePrincipals;
 using LockboxPortal.Infrastructure.Workers;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,7 +17,7 @@ namespace LockboxPortal.Infrastructure;
 
 public static class DependencyInjection
 {
-    /// <summary>Persistence on the configured provider, live-update fan-out and background workers.</summary>
+    /// <summary>Persistence on the configured provider, live-update fan-out, notification delivery and background workers.</summary>
     public static IServiceCollection AddInfrastructure(this IServiceCollection services, IConfiguration configuration, string contentRoot)
     {
         services.TryAddTimeProvider();
@@ -35,9 +39,27 @@ public static class DependencyInjection
         services.AddSingleton<ILockboxDbContextFactory, LockboxDbContextFactory>();
         services.AddSingleton<IPortalEvents, InProcessPortalEvents>();
         services.AddHostedService<LifecycleSweepWorker>();
+        services.AddNotifications(configuration, contentRoot);
+        services.AddTrust(configuration, contentRoot);
         services.AddServicePrincipals(configuration);
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         return services;
+    }
+
+    /// <summary>Data Protection (persisted under data/keys unless configured), the signing keys, and the audit workers.</summary>
+    private static void AddTrust(this IServiceCollection services, IConfiguration configuration, string contentRoot)
+    {
+        var keysPath = configuration["DataProtection:KeysPath"];
+        keysPath = string.IsNullOrWhiteSpace(keysPath) ? Path.Combine(contentRoot, "data", "keys")
+            : Path.IsPathRooted(keysPath) ? keysPath : Path.Combine(contentRoot, keysPath);
+        services.AddDataProtection()
+            .SetApplicationName("LockboxPortal")
+            .PersistKeysToFileSystem(new DirectoryInfo(keysPath));
+
+        services.AddOptions<SigningOptions>().Bind(configuration.GetSection(SigningOptions.Section)).PostConfigure(o => o.BasePath = contentRoot);
+        services.AddSingleton<ISigningKeyStore, SigningKeyStore>();
+        services.AddHostedService<AuditCheckpointWorker>();
+        services.AddHostedService<RefusalAuditWorker>();
     }
 
     private static void TryAddTimeProvider(this IServiceCollection services)

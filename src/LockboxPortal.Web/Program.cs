@@ -1,5 +1,6 @@
 using LockboxPortal.Application;
 using LockboxPortal.Infrastructure;
+using LockboxPortal.Web.Cli;
 using LockboxPortal.Web.Extensions;
 using LockboxPortal.Web.Security;
 using Serilog;
@@ -7,6 +8,8 @@ using Serilog;
 Log.Logger = new LoggerConfiguration().WriteTo.Console().CreateBootstrapLogger();
 try
 {
+    if (await PortalCommandLine.TryRunAsync(args) is { } exitCode) return exitCode;
+
     var builder = WebApplication.CreateBuilder(args);
     var root = builder.AddPortalSettingsFile();
     builder.AddPortalLogging(root);
@@ -14,6 +17,7 @@ try
         .AddApplication(builder.Configuration)
         .AddInfrastructure(builder.Configuration, root)
         .AddPortalAuthentication(builder.Configuration, builder.Environment)
+        .AddPortalTrust(builder.Configuration, builder.Environment)
         .AddPortalUi();
 
     var app = builder.Build();

@@ -93,7 +93,8 @@ public sealed class AuditWriter(TimeProvider time)
         _ => node?.DeepClone(),
     };
 
-    // Providers keep different precision; the hash must survive a round trip through either.
-    private static DateTimeOffset Truncate(DateTimeOffset t) =>
-        new(t.UtcDateTime.Ticks - t.UtcDateTime.Ticks % TimeSpan.TicksPerMicrosecond, TimeSpan.Zero);
+    // Providers keep different precision and the hash must survive a round trip through either: SQLite's
+    // DateTimeOffsetToBinaryConverter keeps 1000 ticks (100 µs), so whole milliseconds are what both keep.
+    internal static DateTimeOffset Truncate(DateTimeOffset t) =>
+        new(t.UtcDateTime.Ticks - t.UtcDateTime.Ticks % TimeSpan.TicksPerMillisecond, TimeSpan.Zero);
 }

@@ -8,12 +8,13 @@ using Microsoft.Extensions.Logging;
 
 namespace LockboxPortal.Application.Lockbox;
 
-public sealed record SweepResult(int Expired, int Completed);
+public sealed record SweepResult(int Expired, int Completed, int Reminded = 0);
 
 /// <summary>
 /// Writes down what time already decided: pending requests past their deadline become Expired, approved
 /// ones past their window become Completed. Reads never wait for it (see <see cref="AccessRequest.StatusAt"/>).
 /// Each request moves in its own transaction with a conditional update, so several instances can sweep at once.
+/// It also sends the approvers' reminder before a pending deadline, claimed the same way so it goes out once.
 /// </summary>
 public sealed class LifecycleSweeper(
     ILockboxDbContextFactory dbFactory,
@@ -30,6 +31,7 @@ public sealed class LifecycleSweeper(
         var now = time.GetUtcNow();
         var expired = 0;
         var completed = 0;
+        var reminded = 0;
 
         List<Guid> due;
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
@@ -50,9 +52,37 @@ public sealed class LifecycleSweeper(
         foreach (var id in due)
             if (await MoveAsync(id, LifecycleEvent.Complete, now, ct)) completed++;
 
-        if (expired + completed > 0)
-            logger.LogInformation("Sweep marked {Expired} requests expired and {Completed} completed", expired, completed);
-        return new SweepResult(expired, completed);
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            due = await ReminderDue(db.AccessRequests.AsNoTracking(), now)
+                .OrderBy(r => r.ReminderDueAt).Select(r => r.Id).Take(BatchSize).ToListAsync(ct);
+        }
+        foreach (var id in due)
+            if (await RemindAsync(id, now, ct)) reminded++;
+
+        if (expired + completed + reminded > 0)
+            logger.LogInformation("Sweep marked {Expired} requests expired and {Completed} completed, and reminded approvers of {Reminded}",
+                expired, completed, reminded);
+        return new SweepResult(expired, completed, reminded);
+    }
+
+    private static IQueryable<AccessRequest> ReminderDue(IQueryable<AccessRequest> q, DateTimeOffset now) =>
+        q.Where(r => r.Status == AccessRequestStatus.CustomerNotified && r.PendingUntil > now
+            && r.ReminderDueAt != null && r.ReminderDueAt <= now && r.ReminderSentAt == null);
+
+    /// <summary>Stamps ReminderSentAt and enqueues the reminder together; of two sweeping instances only one stamps it.</summary>
+    private async Task<bool> RemindAsync(Guid id, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.InTransactionAsync(async token =>
+        {
+            var changed = await ReminderDue(db.AccessRequests.Where(r => r.Id == id), now)
+                .ExecuteUpdateAsync(s => s.SetProperty(r => r.ReminderSentAt, now), token);
+            if (changed == 0) return false;
+            var r = await db.AccessRequests.AsNoTracking().SingleAsync(x => x.Id == id, token);
+            await notifications.RequestReminderAsync(db, r, token);
+            return true;
+        }, ct);
     }
 
     private async Task<bool> MoveAsync(Guid id, LifecycleEvent @event, DateTimeOffset now, CancellationToken ct)

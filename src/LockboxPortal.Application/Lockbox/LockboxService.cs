@@ -1,6 +1,7 @@
 using FluentValidation;
 using LockboxPortal.Application.Audit;
 using LockboxPortal.Application.Common;
+using LockboxPortal.Application.Grants;
 using LockboxPortal.Application.Notifications;
 using LockboxPortal.Application.Persistence;
 using LockboxPortal.Application.Security;
@@ -30,6 +31,8 @@ public sealed class LockboxService(
     IValidator<ApproveCommand> approveValidator,
     IValidator<DenyCommand> denyValidator,
     IValidator<RevokeCommand> revokeValidator,
+    GrantIssuer grants,
+    ISigningKeyStore signingKeys,
     ILogger<LockboxService> logger)
 {
     public const string SystemActor = "System";
@@ -40,6 +43,7 @@ public sealed class LockboxService(
         var user = currentUser.RequireEngineer();
         await fileValidator.ValidateOrThrowAsync(cmd, ct);
         var rules = options.CurrentValue;
+        var signingKey = await signingKeys.GetActiveAsync(ct);
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var request = await db.InTransactionAsync(async token =>
@@ -110,6 +114,7 @@ public sealed class LockboxService(
             {
                 await audit.AppendAsync(db, new AuditRecord(AuditActions.RequestAutoApproved, Target(r), SystemActor, null, r.TenantId,
                     new Dictionary<string, object?> { ["reason"] = LockboxNotEnabledReason, ["accessEndsAt"] = r.AccessEndsAt }), token);
+                await grants.IssueAsync(db, r, signingKey, token);
                 notifications.RequestDecided(db, r, AccessRequestStatus.Approved);
             }
             return r;
@@ -183,6 +188,7 @@ public sealed class LockboxService(
     {
         var user = currentUser.RequireApprover();
         await approveValidator.ValidateOrThrowAsync(cmd, ct);
+        var signingKey = await signingKeys.GetActiveAsync(ct);
 
         var result = await DecideAsync(id, user, LifecycleEvent.Approve, async (db, r, now, token) =>
         {
@@ -210,7 +216,7 @@ public sealed class LockboxService(
                 ["accessEndsAt"] = ends,
                 ["comment"] = reason,
             });
-        }, ct);
+        }, ct, signingKey);
         return result;
     }
 
@@ -285,7 +291,8 @@ public sealed class LockboxService(
     /// Loads the request as the caller may see it, explains up front why the event cannot apply, then
     /// applies it with a conditional update; a concurrent winner between the two turns into a conflict.
     /// </summary>
-    private async Task<AccessRequestDto> DecideAsync(Guid id, PortalUser user, LifecycleEvent @event, Transition apply, CancellationToken ct)
+    private async Task<AccessRequestDto> DecideAsync(Guid id, PortalUser user, LifecycleEvent @event, Transition apply, CancellationToken ct,
+        ActiveSigningKey? signingKey = null)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var r = await db.InTransactionAsync(async token =>
@@ -303,6 +310,7 @@ public sealed class LockboxService(
             }
 
             await audit.AppendAsync(db, new AuditRecord(done.Action, Target(r), user.Name, user.Oid, r.TenantId, done.Details), token);
+            if (signingKey is not null && r.Status == AccessRequestStatus.Approved) await grants.IssueAsync(db, r, signingKey, token);
             if (@event != LifecycleEvent.Withdraw) notifications.RequestDecided(db, r, r.Status);
             return r;
         }, ct);

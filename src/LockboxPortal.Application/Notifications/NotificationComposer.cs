@@ -14,18 +14,35 @@ namespace LockboxPortal.Application.Notifications;
 /// Writes notification emails to the outbox inside the caller's transaction. User-written text only
 /// ever lands in bodies (HTML-encoded there) and in a subject stripped of control characters.
 /// </summary>
-public sealed class NotificationComposer(IOptionsMonitor<PortalOptions> portal, TimeProvider time)
+public sealed class NotificationComposer(IOptionsMonitor<PortalOptions> portal, IOptionsMonitor<EmailOptions> email, TimeProvider time)
 {
+    /// <summary>Emails the approvers about a new pending request and schedules their reminder before its deadline.</summary>
     public async Task RequestFiledAsync(ILockboxDbContext db, AccessRequest r, CancellationToken ct)
     {
+        // A request whose whole pending window is shorter than the reminder lead gets no reminder:
+        // the first email already is one.
+        var lead = email.CurrentValue.ReminderBeforeDeadline;
+        if (lead > TimeSpan.Zero && r.PendingUntil - lead > r.CreatedAt) r.ReminderDueAt = r.PendingUntil - lead;
+
         var to = await ApproverAddressesAsync(db, r.TenantId, ct);
         if (to.Count == 0) return;
-        var facts = Facts(r);
         Enqueue(db, OutboxKinds.RequestFiled, r, to,
             $"Customer Lockbox request for ticket {r.TicketNumber}: {r.EngineerName} ({r.SupportOrganization}) asks for access",
             $"{r.EngineerName} of {r.SupportOrganization} asks for access to your environment to work on support ticket {r.TicketNumber}. " +
-            "The request waits for your approval (Customer Notified). Review it and approve or deny:",
-            facts, RequestLink(r.Id), "Review the request");
+            $"The request waits for your approval (Customer Notified) until {Format(r.PendingUntil)}; without a decision it expires. Review it and approve or deny:",
+            Facts(r), RequestLink(r.Id), "Review the request");
+    }
+
+    /// <summary>Reminds the approvers that a request is still waiting; called once, by the sweep that claims the reminder.</summary>
+    public async Task RequestReminderAsync(ILockboxDbContext db, AccessRequest r, CancellationToken ct)
+    {
+        var to = await ApproverAddressesAsync(db, r.TenantId, ct);
+        if (to.Count == 0) return;
+        Enqueue(db, OutboxKinds.RequestReminder, r, to,
+            $"Reminder: Customer Lockbox request for ticket {r.TicketNumber} expires {Format(r.PendingUntil)}",
+            $"{r.EngineerName} of {r.SupportOrganization} is still waiting for a decision on access for support ticket {r.TicketNumber}. " +
+            $"The request expires at {Format(r.PendingUntil)} if nobody approves or denies it:",
+            Facts(r), RequestLink(r.Id), "Review the request");
     }
 
     public void RequestDecided(ILockboxDbContext db, AccessRequest r, AccessRequestStatus outcome)
@@ -38,13 +55,14 @@ public sealed class NotificationComposer(IOptionsMonitor<PortalOptions> portal, 
                 $"Your access request for ticket {r.TicketNumber} was approved. Access is granted from {Format(r.AccessStartsAt)} until {Format(r.AccessEndsAt)}."),
             AccessRequestStatus.Denied => (OutboxKinds.RequestDenied,
                 $"Denied: access for ticket {r.TicketNumber}",
-                $"Your access request for ticket {r.TicketNumber} was denied. No further action is taken."),
+                $"Your access request for ticket {r.TicketNumber} was denied by {r.DecidedByName}; no further action is taken. Reason given: {r.DecisionReason}"),
             AccessRequestStatus.Expired => (OutboxKinds.RequestExpired,
                 $"Expired: access request for ticket {r.TicketNumber}",
                 $"Your access request for ticket {r.TicketNumber} expired without a decision at {Format(r.PendingUntil)}."),
             AccessRequestStatus.Revoked => (OutboxKinds.RequestRevoked,
                 $"Revoked: access for ticket {r.TicketNumber}",
-                $"The customer revoked your access for ticket {r.TicketNumber}. Access has ended."),
+                $"{r.ClosedByName} revoked your access for ticket {r.TicketNumber} at {Format(r.ClosedAt)}. Access has ended." +
+                (string.IsNullOrWhiteSpace(r.ClosedReason) ? "" : $" Reason: {r.ClosedReason}")),
             _ => throw new ArgumentOutOfRangeException(nameof(outcome), outcome, "No engineer email for this outcome."),
         };
         Enqueue(db, kind, r, [r.EngineerEmail], subject, lead, Facts(r), RequestLink(r.Id), "Open the request");
@@ -98,6 +116,7 @@ public sealed class NotificationComposer(IOptionsMonitor<PortalOptions> portal, 
         ("Requested duration", $"{r.RequestedDuration.TotalHours:0.##} hours"),
         ("Pending deadline", Format(r.PendingUntil)),
         ("Decision", r.DecisionReason is null ? "" : $"{r.DecidedByName}: {r.DecisionReason}"),
+        ("Access window", r.AccessStartsAt is null ? "" : $"{Format(r.AccessStartsAt)} to {Format(r.AccessEndsAt)}"),
     ];
 
     private void Enqueue(ILockboxDbContext db, string kind, AccessRequest? r, IEnumerable<string> to, string subject,

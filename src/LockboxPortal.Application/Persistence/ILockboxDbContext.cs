@@ -1,4 +1,5 @@
 using LockboxPortal.Domain.Audit;
+using LockboxPortal.Domain.Grants;
 using LockboxPortal.Domain.Lockbox;
 using LockboxPortal.Domain.Notifications;
 using LockboxPortal.Domain.ServicePrincipals;
@@ -20,6 +21,9 @@ public interface ILockboxDbContext : IAsyncDisposable
     DbSet<AuditEntry> AuditEntries { get; }
     DbSet<AuditChainHead> AuditChainHeads { get; }
     DbSet<OutboxMessage> OutboxMessages { get; }
+    DbSet<AuditCheckpoint> AuditCheckpoints { get; }
+    DbSet<SigningKey> SigningKeys { get; }
+    DbSet<AccessGrant> AccessGrants { get; }
     DbSet<ResourceGroup> ResourceGroups { get; }
     DbSet<ServicePrincipal> ServicePrincipals { get; }
     DbSet<ServicePrincipalCredential> ServicePrincipalCredentials { get; }

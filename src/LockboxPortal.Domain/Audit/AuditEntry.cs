@@ -42,8 +42,11 @@ public static class AuditActions
     public const string TicketOpened = "ticket.opened";
     public const string LockboxSwitched = "lockbox.switched";
     public const string NotificationSettingsChanged = "notifications.changed";
+    public const string NotificationRetried = "notifications.retried";
     public const string AuthorizationRefused = "authorization.refused";
     public const string SignInRefused = "signin.refused";
+    public const string GrantIssued = "grant.issued";
+    public const string SigningKeyRotated = "signing-key.rotated";
     public const string ServicePrincipalCreated = "service-principal.created";
     public const string ServicePrincipalRotated = "service-principal.rotated";
     public const string ServicePrincipalDeleted = "service-principal.deleted";

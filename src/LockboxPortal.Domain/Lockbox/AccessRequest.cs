@@ -39,6 +39,12 @@ public class AccessRequest
     public string? ClosedByName { get; set; }
     public string? ClosedReason { get; set; }
 
+    /// <summary>When the approvers are reminded of the pending deadline; null when no reminder is scheduled.</summary>
+    public DateTimeOffset? ReminderDueAt { get; set; }
+
+    /// <summary>Set once, by the conditional update that enqueues the reminder, so it is sent at most once.</summary>
+    public DateTimeOffset? ReminderSentAt { get; set; }
+
     public IReadOnlyList<string> ResourceIdList =>
         ResourceIds.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 

@@ -36,6 +36,7 @@ public static class DemoDataSeeder
             await db.Tenants.Where(t => t.Id == DemoPersonas.ContosoTenant || t.Id == DemoPersonas.FabrikamTenant)
                 .ExecuteUpdateAsync(s => s.SetProperty(t => t.LockboxEnabled, true)
                     .SetProperty(t => t.LockboxChangedByName, "Demo setup")
+                    .SetProperty(t => t.LockboxChangedAt, services.GetRequiredService<TimeProvider>().GetUtcNow())
                     .SetProperty(t => t.DisplayName, t => t.Id == DemoPersonas.ContosoTenant ? "Contoso" : "Fabrikam"), ct);
         }
 

@@ -44,6 +44,37 @@ namespace LockboxPortal.Migrations.Sqlite.Migrations
                         });
                 });
 
+            modelBuilder.Entity("LockboxPortal.Domain.Audit.AuditCheckpoint", b =>
+                {
+                    b.Property<long>("Sequence")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Hash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .IsUnicode(false)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("KeyId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .IsUnicode(false)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Signature")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .IsUnicode(false)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Sequence");
+
+                    b.ToTable("AuditCheckpoints");
+                });
+
             modelBuilder.Entity("LockboxPortal.Domain.Audit.AuditEntry", b =>
                 {
                     b.Property<long>("Sequence")
@@ -97,6 +128,72 @@ namespace LockboxPortal.Migrations.Sqlite.Migrations
                     b.HasIndex("TenantId", "Sequence");
 
                     b.ToTable("AuditEntries");
+                });
+
+            modelBuilder.Entity("LockboxPortal.Domain.Grants.AccessGrant", b =>
+                {
+                    b.Property<Guid>("RequestId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("IssuedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("KeyId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .IsUnicode(false)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("NotBefore")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Token")
+                        .IsRequired()
+                        .IsUnicode(false)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("RequestId");
+
+                    b.HasIndex("KeyId", "ExpiresAt");
+
+                    b.ToTable("AccessGrants");
+                });
+
+            modelBuilder.Entity("LockboxPortal.Domain.Grants.SigningKey", b =>
+                {
+                    b.Property<string>("KeyId")
+                        .HasMaxLength(64)
+                        .IsUnicode(false)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ProtectedPrivateKey")
+                        .HasMaxLength(4000)
+                        .IsUnicode(false)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PublicJwk")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .IsUnicode(false)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("RetiredAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("KeyId");
+
+                    b.HasIndex("RetiredAt");
+
+                    b.ToTable("SigningKeys");
                 });
 
             modelBuilder.Entity("LockboxPortal.Domain.Lockbox.AccessRequest", b =>
@@ -159,6 +256,12 @@ namespace LockboxPortal.Migrations.Sqlite.Migrations
                     b.Property<long>("PendingUntil")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("ReminderDueAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("ReminderSentAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("RequestedMinutes")
                         .HasColumnType("INTEGER");
 
@@ -198,6 +301,8 @@ namespace LockboxPortal.Migrations.Sqlite.Migrations
                     b.HasIndex("Status", "AccessEndsAt");
 
                     b.HasIndex("Status", "PendingUntil");
+
+                    b.HasIndex("Status", "ReminderDueAt");
 
                     b.HasIndex("TicketId", "CreatedAt");
 
@@ -283,6 +388,8 @@ namespace LockboxPortal.Migrations.Sqlite.Migrations
                         .IsUnique();
 
                     b.HasIndex("Status", "NextAttemptAt");
+
+                    b.HasIndex("TenantId", "Status", "CreatedAt");
 
                     b.ToTable("OutboxMessages");
                 });
@@ -604,6 +711,15 @@ namespace LockboxPortal.Migrations.Sqlite.Migrations
                     b.HasIndex("TenantId", "IsGlobalAdministrator", "IsApprover");
 
                     b.ToTable("UserProfiles");
+                });
+
+            modelBuilder.Entity("LockboxPortal.Domain.Grants.AccessGrant", b =>
+                {
+                    b.HasOne("LockboxPortal.Domain.Lockbox.AccessRequest", null)
+                        .WithOne()
+                        .HasForeignKey("LockboxPortal.Domain.Grants.AccessGrant", "RequestId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("LockboxPortal.Domain.Lockbox.AccessRequest", b =>

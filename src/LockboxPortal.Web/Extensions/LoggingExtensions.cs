@@ -19,7 +19,10 @@ public static class LoggingExtensions
                 retainedFileCountLimit: 14,
                 fileSizeLimitBytes: 50 * 1024 * 1024,
                 rollOnFileSizeLimit: true,
-                outputTemplate: "{Timestamp:o} [{Level:u3}] {SourceContext} user={UserId} tenant={TenantId} {Message:lj}{NewLine}{Exception}"));
+                outputTemplate: "{Timestamp:o} [{Level:u3}] {SourceContext} user={UserId} tenant={TenantId} {Message:lj}{NewLine}{Exception}"),
+            // Leave the static bootstrap logger alone: freezing it can happen once per process, and tests
+            // start several portals in one process ("The logger is already frozen").
+            preserveStaticLogger: true);
         return builder;
     }
 

@@ -44,16 +44,19 @@ public static class WebExtensions
             app.UseHttpsRedirection();
         }
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        app.UseApiStatusCodes();
         app.UsePortalRequestLogging();
         app.UseAuthentication();
         app.UseCurrentUser();
         app.UseAuthorization();
+        app.UseRateLimiter();
         app.UseAntiforgery();
 
         app.MapStaticAssets().AllowAnonymous();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).AllowAnonymous();
         app.MapAccountEndpoints(app.Configuration);
+        app.MapPortalTrust();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

@@ -36,6 +36,7 @@ public sealed class PortalServer : IAsyncLifetime
         var addresses = _factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         BaseUrl = addresses.First().Replace("[::]", "localhost").Replace("0.0.0.0", "localhost").Replace("127.0.0.1", "localhost").TrimEnd('/');
 
+        Assertions.SetDefaultExpectTimeout(20_000);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -49,7 +50,9 @@ public sealed class PortalServer : IAsyncLifetime
     public async Task<IPage> SignInAsync(DemoPersona persona, int width = 1366, int height = 900)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
-        context.SetDefaultTimeout(15_000);
+        // Generous: CI machines have two cores and the suite runs the portal, Chromium and the tests at once.
+        context.SetDefaultTimeout(30_000);
+        context.SetDefaultNavigationTimeout(45_000);
         var page = await context.NewPageAsync();
         await page.GotoAsync($"{BaseUrl}/account/signin");
         await page.ClickAsync($"[data-testid=persona-{persona.Key}]");

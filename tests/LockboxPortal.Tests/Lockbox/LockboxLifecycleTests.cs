@@ -207,7 +207,7 @@ public sealed class LockboxLifecycleTests : IAsyncLifetime
         Assert.Equal("System", r.DecidedByName);
         Assert.Equal(PortalFixture.Start.AddHours(8), r.AccessEndsAt);
         var actions = await _f.Db(db => db.AuditEntries.Where(e => e.Target == $"access-request/{r.Id}").OrderBy(e => e.Sequence).Select(e => e.Action).ToListAsync());
-        Assert.Equal([AuditActions.RequestFiled, AuditActions.RequestAutoApproved], actions);
+        Assert.Equal([AuditActions.RequestFiled, AuditActions.RequestAutoApproved, AuditActions.GrantIssued], actions);
         var mails = await _f.Db(db => db.OutboxMessages.Where(m => m.AccessRequestId == r.Id).ToListAsync());
         var only = Assert.Single(mails);
         Assert.Equal(OutboxKinds.RequestApproved, only.Kind);

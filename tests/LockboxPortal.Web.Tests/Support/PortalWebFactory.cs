@@ -20,6 +20,7 @@ public class PortalWebFactory(IDictionary<string, string?>? settings = null, str
         builder.UseSetting("ConnectionStrings:Lockbox", $"Data Source={DatabasePath}");
         builder.UseSetting("Demo:SeedData", "true");
         builder.UseSetting("Portal:PublicBaseUrl", "http://localhost");
+        builder.UseSetting("Email:PickupDirectory", Path.Combine(Directory, "mail"));
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
             builder.UseSetting(key, value);
     }

@@ -75,6 +75,7 @@ internal sealed class AccessRequestConfiguration : IEntityTypeConfiguration<Acce
         // The sweeper and the access check.
         b.HasIndex(r => new { r.Status, r.PendingUntil });
         b.HasIndex(r => new { r.Status, r.AccessEndsAt });
+        b.HasIndex(r => new { r.Status, r.ReminderDueAt });
         b.HasIndex(r => new { r.TicketId, r.CreatedAt });
     }
 }
@@ -136,5 +137,6 @@ internal sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<Outb
         b.Property(m => m.ClaimedBy).HasMaxLength(200);
         b.Ignore(m => m.Recipients);
         b.HasIndex(m => new { m.Status, m.NextAttemptAt });
+        b.HasIndex(m => new { m.TenantId, m.Status, m.CreatedAt });
     }
 }

@@ -25,6 +25,21 @@ namespace LockboxPortal.Migrations.Sqlite.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "AuditCheckpoints",
+                columns: table => new
+                {
+                    Sequence = table.Column<long>(type: "INTEGER", nullable: false),
+                    Hash = table.Column<string>(type: "TEXT", unicode: false, maxLength: 64, nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    KeyId = table.Column<string>(type: "TEXT", unicode: false, maxLength: 64, nullable: false),
+                    Signature = table.Column<string>(type: "TEXT", unicode: false, maxLength: 2000, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_AuditCheckpoints", x => x.Sequence);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "AuditEntries",
                 columns: table => new
                 {
@@ -69,6 +84,21 @@ namespace LockboxPortal.Migrations.Sqlite.Migrations
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_OutboxMessages", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "SigningKeys",
+                columns: table => new
+                {
+                    KeyId = table.Column<string>(type: "TEXT", unicode: false, maxLength: 64, nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    RetiredAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    PublicJwk = table.Column<string>(type: "TEXT", unicode: false, maxLength: 500, nullable: false),
+                    ProtectedPrivateKey = table.Column<string>(type: "TEXT", unicode: false, maxLength: 4000, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_SigningKeys", x => x.KeyId);
                 });
 
             migrationBuilder.CreateTable(
@@ -172,7 +202,9 @@ namespace LockboxPortal.Migrations.Sqlite.Migrations
                     AccessEndsAt = table.Column<long>(type: "INTEGER", nullable: true),
                     ClosedAt = table.Column<long>(type: "INTEGER", nullable: true),
                     ClosedByName = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
-                    ClosedReason = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true)
+                    ClosedReason = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true),
+                    ReminderDueAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    ReminderSentAt = table.Column<long>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -191,10 +223,38 @@ namespace LockboxPortal.Migrations.Sqlite.Migrations
                         onDelete: ReferentialAction.Restrict);
                 });
 
+            migrationBuilder.CreateTable(
+                name: "AccessGrants",
+                columns: table => new
+                {
+                    RequestId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    TenantId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    KeyId = table.Column<string>(type: "TEXT", unicode: false, maxLength: 64, nullable: false),
+                    IssuedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    NotBefore = table.Column<long>(type: "INTEGER", nullable: false),
+                    ExpiresAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    Token = table.Column<string>(type: "TEXT", unicode: false, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_AccessGrants", x => x.RequestId);
+                    table.ForeignKey(
+                        name: "FK_AccessGrants_AccessRequests_RequestId",
+                        column: x => x.RequestId,
+                        principalTable: "AccessRequests",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
             migrationBuilder.InsertData(
                 table: "AuditChainHeads",
                 columns: new[] { "Id", "LastHash", "Sequence" },
                 values: new object[] { 1, "", 0L });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_AccessGrants_KeyId_ExpiresAt",
+                table: "AccessGrants",
+                columns: new[] { "KeyId", "ExpiresAt" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_AccessRequests_EngineerOid_CreatedAt_Id",
@@ -210,6 +270,11 @@ namespace LockboxPortal.Migrations.Sqlite.Migrations
                 name: "IX_AccessRequests_Status_PendingUntil",
                 table: "AccessRequests",
                 columns: new[] { "Status", "PendingUntil" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_AccessRequests_Status_ReminderDueAt",
+                table: "AccessRequests",
+                columns: new[] { "Status", "ReminderDueAt" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_AccessRequests_TenantId_CreatedAt_Id",
@@ -248,6 +313,16 @@ namespace LockboxPortal.Migrations.Sqlite.Migrations
                 columns: new[] { "Status", "NextAttemptAt" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_OutboxMessages_TenantId_Status_CreatedAt",
+                table: "OutboxMessages",
+                columns: new[] { "TenantId", "Status", "CreatedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_SigningKeys_RetiredAt",
+                table: "SigningKeys",
+                column: "RetiredAt");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_SupportTickets_AssignedEngineerOid_CreatedAt",
                 table: "SupportTickets",
                 columns: new[] { "AssignedEngineerOid", "CreatedAt" });
@@ -278,10 +353,13 @@ namespace LockboxPortal.Migrations.Sqlite.Migrations
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.DropTable(
-                name: "AccessRequests");
+                name: "AccessGrants");
 
             migrationBuilder.DropTable(
                 name: "AuditChainHeads");
+
+            migrationBuilder.DropTable(
+                name: "AuditCheckpoints");
 
             migrationBuilder.DropTable(
                 name: "AuditEntries");
@@ -290,7 +368,13 @@ namespace LockboxPortal.Migrations.Sqlite.Migrations
                 name: "OutboxMessages");
 
             migrationBuilder.DropTable(
+                name: "SigningKeys");
+
+            migrationBuilder.DropTable(
                 name: "UserProfiles");
+
+            migrationBuilder.DropTable(
+                name: "AccessRequests");
 
             migrationBuilder.DropTable(
                 name: "SupportTickets");

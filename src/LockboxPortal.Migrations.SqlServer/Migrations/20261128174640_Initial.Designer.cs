@@ -12,7 +12,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace LockboxPortal.Migrations.SqlServer.Migrations
 {
     [DbContext(typeof(LockboxDbContext))]
-    [Migration("20261128164433_Initial")]
+    [Migration("20261128174640_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -50,6 +50,37 @@ namespace LockboxPortal.Migrations.SqlServer.Migrations
                             LastHash = "",
                             Sequence = 0L
                         });
+                });
+
+            modelBuilder.Entity("LockboxPortal.Domain.Audit.AuditCheckpoint", b =>
+                {
+                    b.Property<long>("Sequence")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<string>("Hash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .IsUnicode(false)
+                        .HasColumnType("varchar(64)");
+
+                    b.Property<string>("KeyId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .IsUnicode(false)
+                        .HasColumnType("varchar(64)");
+
+                    b.Property<string>("Signature")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .IsUnicode(false)
+                        .HasColumnType("varchar(2000)");
+
+                    b.HasKey("Sequence");
+
+                    b.ToTable("AuditCheckpoints");
                 });
 
             modelBuilder.Entity("LockboxPortal.Domain.Audit.AuditEntry", b =>
@@ -105,6 +136,72 @@ namespace LockboxPortal.Migrations.SqlServer.Migrations
                     b.HasIndex("TenantId", "Sequence");
 
                     b.ToTable("AuditEntries");
+                });
+
+            modelBuilder.Entity("LockboxPortal.Domain.Grants.AccessGrant", b =>
+                {
+                    b.Property<Guid>("RequestId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<DateTimeOffset>("IssuedAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<string>("KeyId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .IsUnicode(false)
+                        .HasColumnType("varchar(64)");
+
+                    b.Property<DateTimeOffset>("NotBefore")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<string>("Token")
+                        .IsRequired()
+                        .IsUnicode(false)
+                        .HasColumnType("varchar(max)");
+
+                    b.HasKey("RequestId");
+
+                    b.HasIndex("KeyId", "ExpiresAt");
+
+                    b.ToTable("AccessGrants");
+                });
+
+            modelBuilder.Entity("LockboxPortal.Domain.Grants.SigningKey", b =>
+                {
+                    b.Property<string>("KeyId")
+                        .HasMaxLength(64)
+                        .IsUnicode(false)
+                        .HasColumnType("varchar(64)");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<string>("ProtectedPrivateKey")
+                        .HasMaxLength(4000)
+                        .IsUnicode(false)
+                        .HasColumnType("varchar(4000)");
+
+                    b.Property<string>("PublicJwk")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .IsUnicode(false)
+                        .HasColumnType("varchar(500)");
+
+                    b.Property<DateTimeOffset?>("RetiredAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.HasKey("KeyId");
+
+                    b.HasIndex("RetiredAt");
+
+                    b.ToTable("SigningKeys");
                 });
 
             modelBuilder.Entity("LockboxPortal.Domain.Lockbox.AccessRequest", b =>
@@ -167,6 +264,12 @@ namespace LockboxPortal.Migrations.SqlServer.Migrations
                     b.Property<DateTimeOffset>("PendingUntil")
                         .HasColumnType("datetimeoffset");
 
+                    b.Property<DateTimeOffset?>("ReminderDueAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<DateTimeOffset?>("ReminderSentAt")
+                        .HasColumnType("datetimeoffset");
+
                     b.Property<int>("RequestedMinutes")
                         .HasColumnType("int");
 
@@ -206,6 +309,8 @@ namespace LockboxPortal.Migrations.SqlServer.Migrations
                     b.HasIndex("Status", "AccessEndsAt");
 
                     b.HasIndex("Status", "PendingUntil");
+
+                    b.HasIndex("Status", "ReminderDueAt");
 
                     b.HasIndex("TicketId", "CreatedAt");
 
@@ -291,6 +396,8 @@ namespace LockboxPortal.Migrations.SqlServer.Migrations
                         .IsUnique();
 
                     b.HasIndex("Status", "NextAttemptAt");
+
+                    b.HasIndex("TenantId", "Status", "CreatedAt");
 
                     b.ToTable("OutboxMessages");
                 });
@@ -465,6 +572,15 @@ namespace LockboxPortal.Migrations.SqlServer.Migrations
                     b.HasIndex("TenantId", "IsGlobalAdministrator", "IsApprover");
 
                     b.ToTable("UserProfiles");
+                });
+
+            modelBuilder.Entity("LockboxPortal.Domain.Grants.AccessGrant", b =>
+                {
+                    b.HasOne("LockboxPortal.Domain.Lockbox.AccessRequest", null)
+                        .WithOne()
+                        .HasForeignKey("LockboxPortal.Domain.Grants.AccessGrant", "RequestId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("LockboxPortal.Domain.Lockbox.AccessRequest", b =>

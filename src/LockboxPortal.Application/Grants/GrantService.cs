@@ -1,0 +1,103 @@
+using LockboxPortal.Application.Audit;
+using LockboxPortal.Application.Common;
+using LockboxPortal.Application.Persistence;
+using LockboxPortal.Application.Security;
+using LockboxPortal.Domain.Lockbox;
+using Microsoft.EntityFrameworkCore;
+
+namespace LockboxPortal.Application.Grants;
+
+/// <summary>A grant as its engineer (or the customer's users) see it on the request page.</summary>
+public sealed record GrantDto(Guid RequestId, string Token, string KeyId, DateTimeOffset IssuedAt, DateTimeOffset NotBefore, DateTimeOffset ExpiresAt, bool IsActive);
+
+/// <summary>A system that asks whether engineers hold grants: a gateway, identified by an API key or an Entra app token.</summary>
+public sealed record AccessCheckCaller(string Name, IReadOnlyCollection<Guid> Tenants);
+
+public sealed record AccessCheckQuery(Guid TenantId, string Engineer, string ResourceId);
+
+/// <summary>The answer of the access-check API. Nothing more: a gateway learns no other request's data.</summary>
+public sealed record AccessCheckResult(bool Allowed, Guid? RequestId, DateTimeOffset? ExpiresAt)
+{
+    public static readonly AccessCheckResult Denied = new(false, null, null);
+}
+
+public sealed class GrantService(
+    ILockboxDbContextFactory dbFactory,
+    ICurrentUser currentUser,
+    TimeProvider time,
+    RefusalAuditor refusals)
+{
+    /// <summary>
+    /// The signed grant of an approved request: for the engineer who filed it and the customer tenant's users;
+    /// null when the request was never approved. Another tenant's request is not found.
+    /// </summary>
+    public async Task<GrantDto?> GetGrantAsync(Guid requestId, CancellationToken ct = default)
+    {
+        var user = currentUser.RequireSignedIn();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var request = await RequestVisibility.Visible(db, user).AsNoTracking()
+            .Where(r => r.Id == requestId)
+            .Select(r => new { r.Status, r.PendingUntil, r.AccessEndsAt })
+            .SingleOrDefaultAsync(ct) ?? throw RequestVisibility.NotFound();
+        var grant = await db.AccessGrants.AsNoTracking().SingleOrDefaultAsync(g => g.RequestId == requestId, ct);
+        if (grant is null) return null;
+        var now = time.GetUtcNow();
+        var active = AccessRequest.EffectiveStatus(request.Status, request.PendingUntil, request.AccessEndsAt, now) == AccessRequestStatus.Approved
+            && grant.NotBefore <= now;
+        return new GrantDto(grant.RequestId, grant.Token, grant.KeyId, grant.IssuedAt, grant.NotBefore, grant.ExpiresAt, active);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="query"/>'s engineer holds an active grant covering the resource now. Evaluated
+    /// against the clock, not the sweeper: revoked, completed, expired, denied and pending all answer false.
+    /// A caller asking about a tenant it is not entitled to is refused (and the refusal audited), whether or
+    /// not that tenant exists.
+    /// </summary>
+    public async Task<AccessCheckResult> CheckAccessAsync(AccessCheckCaller caller, AccessCheckQuery query, CancellationToken ct = default)
+    {
+        if (!caller.Tenants.Contains(query.TenantId))
+        {
+            refusals.Report(new AuthorizationRefusal(LogText.Neutralise(caller.Name, 100), null, null,
+                "AccessChecks.Check", $"tenant/{query.TenantId}", "The caller is not entitled to this tenant."));
+            throw new ForbiddenAccessException("This caller is not entitled to ask about that tenant.");
+        }
+        var engineer = (query.Engineer ?? "").Trim();
+        if (engineer.Length is 0 or > 254 || string.IsNullOrWhiteSpace(query.ResourceId) || query.ResourceId.Length > 2048)
+            return AccessCheckResult.Denied;
+
+        var now = time.GetUtcNow();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var q = db.AccessRequests.AsNoTracking().Where(r => r.TenantId == query.TenantId
+            && r.Status == AccessRequestStatus.Approved && r.AccessStartsAt <= now && r.AccessEndsAt > now);
+        if (Guid.TryParse(engineer, out var oid))
+        {
+            q = q.Where(r => r.EngineerOid == oid);
+        }
+        else
+        {
+            var email = engineer.ToLowerInvariant();
+            q = q.Where(r => r.EngineerEmail.ToLower() == email);
+        }
+
+        var candidates = await q.Select(r => new { r.Id, r.ScopeKind, r.SubscriptionId, r.ResourceIds, r.AccessEndsAt }).Take(100).ToListAsync(ct);
+        var match = candidates
+            .Where(r => GrantScope.Covers(r.ScopeKind, r.SubscriptionId,
+                r.ResourceIds.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), query.ResourceId))
+            .OrderByDescending(r => r.AccessEndsAt)
+            .FirstOrDefault();
+        return match is null ? AccessCheckResult.Denied : new AccessCheckResult(true, match.Id, match.AccessEndsAt);
+    }
+}
+
+/// <summary>Which access requests a user may see: customers their tenant's, engineers their own, anyone else none.</summary>
+internal static class RequestVisibility
+{
+    public static IQueryable<AccessRequest> Visible(ILockboxDbContext db, PortalUser user) => user.Kind switch
+    {
+        PortalUserKind.Customer => db.AccessRequests.Where(r => r.TenantId == user.TenantId),
+        PortalUserKind.Engineer => db.AccessRequests.Where(r => r.EngineerOid == user.Oid),
+        _ => db.AccessRequests.Where(r => false),
+    };
+
+    public static NotFoundException NotFound() => new("No such access request. It may not exist, or it belongs to another tenant.");
+}

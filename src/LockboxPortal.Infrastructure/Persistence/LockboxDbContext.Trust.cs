@@ -1,0 +1,12 @@
+using LockboxPortal.Domain.Audit;
+using LockboxPortal.Domain.Grants;
+using Microsoft.EntityFrameworkCore;
+
+namespace LockboxPortal.Infrastructure.Persistence;
+
+public partial class LockboxDbContext
+{
+    public DbSet<AuditCheckpoint> AuditCheckpoints => Set<AuditCheckpoint>();
+    public DbSet<SigningKey> SigningKeys => Set<SigningKey>();
+    public DbSet<AccessGrant> AccessGrants => Set<AccessGrant>();
+}

@@ -1,0 +1,31 @@
+using LockboxPortal.Web.Endpoints;
+using LockboxPortal.Web.Security;
+
+namespace LockboxPortal.Web.Extensions;
+
+/// <summary>Audit export, JWKS, and the access-check API with its authentication, rate limit and OpenAPI document.</summary>
+public static class TrustExtensions
+{
+    public static IServiceCollection AddPortalTrust(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
+    {
+        services.AddAccessCheckApi(configuration, environment);
+        services.AddOpenApi(o =>
+        {
+            o.ShouldInclude = d => d.RelativePath is { } path && (path.StartsWith("api/", StringComparison.Ordinal) || path.StartsWith(".well-known/", StringComparison.Ordinal));
+            o.AddDocumentTransformer((doc, _, _) =>
+            {
+                doc.Info.Title = "Lockbox Portal — gateway API";
+                doc.Info.Description = "Access checks and the signing keys of Lockbox grants, for the gateways that enforce the lockbox.";
+                return Task.CompletedTask;
+            });
+        });
+        return services;
+    }
+
+    public static WebApplication MapPortalTrust(this WebApplication app)
+    {
+        app.MapOpenApi().AllowAnonymous();
+        app.MapTrustEndpoints();
+        return app;
+    }
+}

@@ -1,0 +1,185 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.Options;
+
+namespace LockboxPortal.Web.Security;
+
+/// <summary>A system allowed to call the access-check API, and the tenants it may ask about.</summary>
+public sealed class AccessCheckClient
+{
+    public string Name { get; set; } = "";
+
+    /// <summary>API key (Development/tests, or where AllowApiKeys is on). Set it from the environment, never in the repository.</summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>Entra application (client) id of a gateway that calls with a bearer token.</summary>
+    public string? ClientId { get; set; }
+
+    public List<Guid> Tenants { get; set; } = [];
+}
+
+public sealed class AccessCheckOptions
+{
+    public const string Section = "AccessCheck";
+
+    /// <summary>Accept X-Api-Key outside the Development environment too.</summary>
+    public bool AllowApiKeys { get; set; }
+
+    public List<AccessCheckClient> Clients { get; set; } = [];
+
+    /// <summary>Requests per caller per <see cref="Window"/>.</summary>
+    public int PermitLimit { get; set; } = 120;
+    public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Entra ID token validation for gateways: authority (e.g. https://login.microsoftonline.com/{tenant}/v2.0) and audience.</summary>
+    public string? JwtAuthority { get; set; }
+    public string? JwtAudience { get; set; }
+}
+
+public static class AccessCheckAuthentication
+{
+    public const string ApiKeyScheme = "ApiKey";
+    public const string BearerScheme = JwtBearerDefaults.AuthenticationScheme;
+    public const string ApiKeyHeader = "X-Api-Key";
+    public const string Policy = "AccessCheckApi";
+    public const string RateLimitPolicy = "access-checks";
+    public const string CallerClaim = "lockbox_caller";
+    public const string TenantClaim = "lockbox_tenant";
+
+    /// <summary>
+    /// API key and (when configured) Entra bearer schemes for the access-check API, beside the portal's cookie
+    /// scheme, which stays the default for pages. Both map the caller to a configured client and its tenants.
+    /// </summary>
+    public static IServiceCollection AddAccessCheckApi(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
+    {
+        services.AddOptions<AccessCheckOptions>().Bind(configuration.GetSection(AccessCheckOptions.Section))
+            .Validate(o => o.PermitLimit > 0 && o.Window > TimeSpan.Zero, "AccessCheck:PermitLimit and AccessCheck:Window must be positive.")
+            .Validate(o => o.Clients.All(c => !string.IsNullOrWhiteSpace(c.Name)), "Every AccessCheck:Clients entry needs a Name.")
+            .ValidateOnStart();
+
+        var apiKeysAllowed = environment.IsDevelopment() || configuration.GetValue<bool>($"{AccessCheckOptions.Section}:AllowApiKeys");
+        var authentication = services.AddAuthentication();
+        // Bearer is challenged first: it only sets a header, and the API key challenge then writes the body.
+        var schemes = new List<string>();
+
+        var authority = configuration[$"{AccessCheckOptions.Section}:JwtAuthority"];
+        if (!string.IsNullOrWhiteSpace(authority))
+        {
+            authentication.AddJwtBearer(BearerScheme, o =>
+            {
+                o.Authority = authority;
+                o.Audience = configuration[$"{AccessCheckOptions.Section}:JwtAudience"];
+                o.MapInboundClaims = false;
+                o.Events = new JwtBearerEvents
+                {
+                    OnTokenValidated = context =>
+                    {
+                        var clientId = context.Principal?.FindFirst("azp")?.Value ?? context.Principal?.FindFirst("appid")?.Value;
+                        var options = context.HttpContext.RequestServices.GetRequiredService<IOptionsMonitor<AccessCheckOptions>>().CurrentValue;
+                        var client = options.Clients.FirstOrDefault(c => !string.IsNullOrWhiteSpace(c.ClientId)
+                            && string.Equals(c.ClientId, clientId, StringComparison.OrdinalIgnoreCase));
+                        if (client is null) context.Fail("The calling application is not a configured access-check client.");
+                        else context.Principal = CallerPrincipal(client, BearerScheme);
+                        return Task.CompletedTask;
+                    },
+                };
+            });
+            schemes.Add(BearerScheme);
+        }
+        if (apiKeysAllowed)
+        {
+            authentication.AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyScheme, _ => { });
+            schemes.Add(ApiKeyScheme);
+        }
+
+        services.AddAuthorizationBuilder().AddPolicy(Policy, p =>
+        {
+            if (schemes.Count == 0) p.RequireAssertion(_ => false); // no way in is configured: nobody gets in
+            else p.AddAuthenticationSchemes([.. schemes]).RequireAuthenticatedUser().RequireClaim(CallerClaim);
+        });
+
+        services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.OnRejected = async (context, ct) =>
+            {
+                var options = context.HttpContext.RequestServices.GetRequiredService<IOptionsMonitor<AccessCheckOptions>>().CurrentValue;
+                var retry = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : options.Window;
+                context.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(retry.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                await Results.Problem(
+                    title: "Too many access checks",
+                    detail: $"This caller may make {options.PermitLimit} access checks per {options.Window.TotalSeconds:0} seconds. Retry after {retry.TotalSeconds:0} seconds, or cache answers until their expiresAt.",
+                    statusCode: StatusCodes.Status429TooManyRequests).ExecuteAsync(context.HttpContext);
+            };
+            o.AddPolicy(RateLimitPolicy, http =>
+            {
+                var options = http.RequestServices.GetRequiredService<IOptionsMonitor<AccessCheckOptions>>().CurrentValue;
+                var key = http.User.FindFirst(CallerClaim)?.Value ?? "ip:" + http.Connection.RemoteIpAddress;
+                return RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
+                {
+                    PermitLimit = options.PermitLimit,
+                    Window = options.Window,
+                    QueueLimit = 0,
+                });
+            });
+        });
+        return services;
+    }
+
+    internal static ClaimsPrincipal CallerPrincipal(AccessCheckClient client, string scheme) =>
+        new(new ClaimsIdentity(
+            client.Tenants.Select(t => new Claim(TenantClaim, t.ToString())).Prepend(new Claim(CallerClaim, client.Name)),
+            scheme, CallerClaim, null));
+}
+
+/// <summary>
+/// <c>X-Api-Key</c> against the configured clients. Keys are compared as SHA-256 digests in constant time, and
+/// every configured key is compared, so timing says nothing about which key (or how much of one) matched.
+/// </summary>
+internal sealed class ApiKeyAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    IOptionsMonitor<AccessCheckOptions> accessCheck)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        if (!Request.Headers.TryGetValue(AccessCheckAuthentication.ApiKeyHeader, out var values) || string.IsNullOrEmpty(values.ToString()))
+            return Task.FromResult(AuthenticateResult.NoResult());
+
+        var presented = SHA256.HashData(Encoding.UTF8.GetBytes(values.ToString()));
+        AccessCheckClient? match = null;
+        foreach (var client in accessCheck.CurrentValue.Clients)
+        {
+            if (string.IsNullOrEmpty(client.ApiKey)) continue;
+            var expected = SHA256.HashData(Encoding.UTF8.GetBytes(client.ApiKey));
+            if (CryptographicOperations.FixedTimeEquals(presented, expected) && match is null) match = client;
+        }
+        if (match is null)
+        {
+            // Never log the presented key.
+            Logger.LogWarning("Access-check call with an unknown API key from {RemoteIp}", Context.Connection.RemoteIpAddress);
+            return Task.FromResult(AuthenticateResult.Fail("Unknown API key."));
+        }
+        var principal = AccessCheckAuthentication.CallerPrincipal(match, Scheme.Name);
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, Scheme.Name)));
+    }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        Response.Headers.Append("WWW-Authenticate", $"{AccessCheckAuthentication.ApiKeyScheme} header=\"{AccessCheckAuthentication.ApiKeyHeader}\"");
+        await Results.Problem(title: "Authentication required",
+            detail: $"Call with a valid {AccessCheckAuthentication.ApiKeyHeader} header or an Entra ID bearer token of a configured client.",
+            statusCode: StatusCodes.Status401Unauthorized).ExecuteAsync(Context);
+    }
+
+    protected override async Task HandleForbiddenAsync(AuthenticationProperties properties) =>
+        await Results.Problem(title: "Forbidden", statusCode: StatusCodes.Status403Forbidden).ExecuteAsync(Context);
+}

@@ -1,0 +1,98 @@
+using Deque.AxeCore.Playwright;
+using LockboxPortal.EndToEnd.Tests.Support;
+using LockboxPortal.Infrastructure.Demo;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace LockboxPortal.EndToEnd.Tests.Accessibility;
+
+/// <summary>axe-core on every main page: no serious or critical violation. Each page is also kept as a screenshot.</summary>
+[Collection(PortalCollection.Name)]
+public sealed class AccessibilityTests(PortalServer server)
+{
+    public static TheoryData<string, string, string> MainPages => new()
+    {
+        { "carol", "/", "a11y-home-admin" },
+        { "carol", "/lockbox", "a11y-blade" },
+        { "carol", "/lockbox/administration", "a11y-administration" },
+        { "uma", "/tickets", "a11y-tickets" },
+        { "uma", "/tickets/new", "a11y-new-ticket" },
+        { "mia", "/engineer/tickets", "a11y-my-tickets" },
+        { "mia", "/engineer/requests", "a11y-my-requests" },
+        { "uma", "/access-denied", "a11y-access-denied" },
+        { "uma", "/no-such-page", "a11y-not-found" },
+    };
+
+    [Theory]
+    [MemberData(nameof(MainPages))]
+    public async Task Main_pages_have_no_serious_or_critical_accessibility_violations(string persona, string path, string screenshot)
+    {
+        var page = await server.SignInAsync(DemoPersonas.Find(persona)!);
+        try
+        {
+            await page.OpenAsync(server, path);
+            await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+            await PortalServer.ScreenshotAsync(page, screenshot);
+            await AssertAccessibleAsync(page);
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Request_details_and_the_sign_in_page_are_accessible()
+    {
+        var page = await server.SignInAsync(DemoPersonas.Carol);
+        try
+        {
+            await page.OpenAsync(server, "/lockbox");
+            await page.ByTestId("request-grid").Locator("tbody tr a").First.ClickAsync();
+            await Expect(page.ByTestId("request-status")).ToBeVisibleAsync();
+            await PortalServer.ScreenshotAsync(page, "a11y-request-details");
+            await AssertAccessibleAsync(page);
+
+            var anonymous = await server.Browser.NewPageAsync();
+            await anonymous.GotoAsync(server.BaseUrl + "/account/signin");
+            await PortalServer.ScreenshotAsync(anonymous, "sign-in");
+            await AssertAccessibleAsync(anonymous);
+            await anonymous.CloseAsync();
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+        }
+    }
+
+    [Fact]
+    public async Task The_blade_works_at_phone_width_and_in_the_dark_theme()
+    {
+        var page = await server.SignInAsync(DemoPersonas.Adam, width: 390, height: 844);
+        try
+        {
+            await page.OpenAsync(server, "/lockbox");
+            await Expect(page.ByTestId("request-grid")).ToBeVisibleAsync();
+            await PortalServer.ScreenshotAsync(page, "phone-blade");
+            var overflow = await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth > window.innerWidth + 1");
+            Assert.False(overflow, "The blade should not scroll sideways at phone width.");
+
+            await page.ByTestId("theme-toggle").ClickAsync();
+            await Expect(page.ByTestId("theme-toggle")).ToHaveAttributeAsync("aria-label", "Switch to light theme");
+            await PortalServer.ScreenshotAsync(page, "phone-blade-dark");
+            await AssertAccessibleAsync(page);
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+        }
+    }
+
+    private static async Task AssertAccessibleAsync(IPage page)
+    {
+        var result = await page.RunAxe();
+        var serious = result.Violations.Where(v => v.Impact is "serious" or "critical").ToList();
+        Assert.True(serious.Count == 0, string.Join("\n", serious.Select(v =>
+            $"{v.Impact}: {v.Id} — {v.Help} at {string.Join(", ", v.Nodes.Take(3).Select(n => n.Target?.ToString()))}")));
+    }
+}

@@ -1,0 +1,94 @@
+using LockboxPortal.Application.Audit;
+using LockboxPortal.Application.Common;
+using LockboxPortal.Application.Grants;
+using LockboxPortal.Application.Lockbox;
+using LockboxPortal.Domain.Audit;
+using LockboxPortal.Tests.Support;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using static LockboxPortal.Infrastructure.Demo.DemoPersonas;
+
+namespace LockboxPortal.Tests.Grants;
+
+public sealed class AccessCheckTests : IAsyncLifetime
+{
+    private static readonly AccessCheckCaller Gateway = new("contoso-gateway", [ContosoTenant]);
+    private readonly PortalFixture _f = new();
+
+    public Task InitializeAsync() => _f.InitializeAsync();
+    public async Task DisposeAsync() => await _f.DisposeAsync();
+
+    private Task<AccessCheckResult> CheckAsync(string engineer, string resource, AccessCheckCaller? caller = null, Guid? tenant = null) =>
+        _f.As(null, sp => sp.GetRequiredService<GrantService>().CheckAccessAsync(caller ?? Gateway, new AccessCheckQuery(tenant ?? ContosoTenant, engineer, resource)));
+
+    private async Task<AccessRequestDto> ApprovedAsync()
+    {
+        var r = await _f.PendingContosoRequestAsync(TimeSpan.FromHours(2));
+        return await _f.Lockbox(Carol, s => s.ApproveAsync(r.Id, new ApproveCommand()));
+    }
+
+    [Fact]
+    public async Task Active_grant_allows_its_engineer_on_the_granted_resource_and_below()
+    {
+        var r = await ApprovedAsync();
+
+        var byOid = await CheckAsync(Mia.Oid.ToString(), Scenario.ResourceGroup + "/providers/Microsoft.RedHatOpenShift/openShiftClusters/aro1");
+        var byEmail = await CheckAsync(Mia.Email.ToUpperInvariant(), Scenario.ResourceGroup);
+
+        Assert.Equal(new AccessCheckResult(true, r.Id, r.AccessEndsAt), byOid);
+        Assert.True(byEmail.Allowed);
+    }
+
+    [Fact]
+    public async Task Other_engineers_and_resources_outside_the_grant_are_not_allowed()
+    {
+        await ApprovedAsync();
+        Assert.Equal(AccessCheckResult.Denied, await CheckAsync(Ravi.Oid.ToString(), Scenario.ResourceGroup));
+        Assert.Equal(AccessCheckResult.Denied, await CheckAsync(Mia.Oid.ToString(), Scenario.ResourceGroup + "-other"));
+        Assert.Equal(AccessCheckResult.Denied, await CheckAsync(Mia.Oid.ToString(), $"/subscriptions/{Scenario.Subscription}"));
+    }
+
+    [Fact]
+    public async Task Pending_request_is_not_allowed()
+    {
+        await _f.PendingContosoRequestAsync();
+        Assert.False((await CheckAsync(Mia.Oid.ToString(), Scenario.ResourceGroup)).Allowed);
+    }
+
+    [Fact]
+    public async Task Revoked_grant_is_not_allowed_at_once()
+    {
+        var r = await ApprovedAsync();
+        await _f.Lockbox(Adam, s => s.RevokeAsync(r.Id, new RevokeCommand()));
+        Assert.Equal(AccessCheckResult.Denied, await CheckAsync(Mia.Oid.ToString(), Scenario.ResourceGroup));
+    }
+
+    [Fact]
+    public async Task Expired_grant_is_not_allowed_the_instant_its_window_ends_without_waiting_for_the_sweeper()
+    {
+        var r = await ApprovedAsync();
+        _f.Time.SetUtcNow(r.AccessEndsAt!.Value.AddTicks(-TimeSpan.TicksPerSecond));
+        Assert.True((await CheckAsync(Mia.Oid.ToString(), Scenario.ResourceGroup)).Allowed);
+
+        _f.Time.SetUtcNow(r.AccessEndsAt!.Value);
+        Assert.Equal(AccessCheckResult.Denied, await CheckAsync(Mia.Oid.ToString(), Scenario.ResourceGroup));
+        Assert.Equal(LockboxPortal.Domain.Lockbox.AccessRequestStatus.Approved, await _f.Db(db => db.AccessRequests.Where(x => x.Id == r.Id).Select(x => x.Status).SingleAsync()));
+    }
+
+    [Fact]
+    public async Task Caller_asking_about_a_tenant_it_is_not_entitled_to_is_refused_whether_or_not_there_is_a_grant()
+    {
+        await ApprovedAsync();
+        var fabrikamGateway = new AccessCheckCaller("fabrikam-gateway", [FabrikamTenant]);
+
+        await Assert.ThrowsAsync<ForbiddenAccessException>(() => CheckAsync(Mia.Oid.ToString(), Scenario.ResourceGroup, fabrikamGateway));
+        await Assert.ThrowsAsync<ForbiddenAccessException>(() => CheckAsync(Mia.Oid.ToString(), Scenario.ResourceGroup, fabrikamGateway, Guid.NewGuid()));
+        // Entitled to its own tenant, where Mia has nothing.
+        Assert.Equal(AccessCheckResult.Denied, await CheckAsync(Mia.Oid.ToString(), Scenario.ResourceGroup, fabrikamGateway, FabrikamTenant));
+
+        await _f.Services.GetRequiredService<RefusalAuditor>().WriteQueuedAsync();
+        var refusals = await _f.Db(db => db.AuditEntries.Where(e => e.Action == AuditActions.AuthorizationRefused).ToListAsync());
+        Assert.Equal(2, refusals.Count);
+        Assert.All(refusals, e => Assert.Equal("fabrikam-gateway", e.Actor));
+    }
+}

@@ -1,0 +1,131 @@
+using Bunit;
+using LockboxPortal.Application.Lockbox;
+using LockboxPortal.Infrastructure.Demo;
+using LockboxPortal.Web.Components.Pages.Engineer;
+using LockboxPortal.Web.Components.Pages.Lockbox;
+using LockboxPortal.Web.Components.Pages.Tickets;
+using LockboxPortal.Web.Components.Shared;
+using LockboxPortal.Web.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+
+namespace LockboxPortal.Web.Tests.Lockbox;
+
+public sealed class ListPageTests : PortalPageTest
+{
+    private void Providers()
+    {
+        Render<MudPopoverProvider>();
+        Render<MudDialogProvider>();
+        Render<MudSnackbarProvider>();
+    }
+
+    [Fact]
+    public async Task The_blade_lists_the_tenants_requests_with_product_status_names_and_nothing_of_other_tenants()
+    {
+        var contoso = await PendingContosoRequestAsync();
+        var fabrikamTicket = await OpenTicketAsync(DemoPersonas.Fiona, "Red Hat");
+        var fabrikam = await As(DemoPersonas.Ravi, sp => sp.GetRequiredService<LockboxService>().FileAsync(LockboxPortal.Tests.Support.Scenario.Request(fabrikamTicket.Number)));
+        SignInAs(DemoPersonas.Adam);
+        Providers();
+
+        var cut = Render<Blade>();
+
+        cut.WaitForAssertion(() => Assert.Contains(contoso.TicketNumber, cut.Find("[data-testid=request-grid]").TextContent));
+        Assert.DoesNotContain(fabrikam.TicketNumber, cut.Markup);
+        Assert.Contains("Customer Notified", cut.Find("[data-status=CustomerNotified]").TextContent);
+        Assert.Empty(cut.FindAll("a[href='/lockbox/administration']"));
+    }
+
+    [Fact]
+    public async Task A_new_request_appears_on_an_open_blade_without_a_reload()
+    {
+        SignInAs(DemoPersonas.Carol);
+        Providers();
+        var cut = Render<Blade>();
+        cut.WaitForAssertion(() => Assert.Contains("No access requests yet", cut.Markup));
+
+        var r = await PendingContosoRequestAsync();
+
+        cut.WaitForAssertion(() => Assert.Contains(r.TicketNumber, cut.Find("[data-testid=request-grid]").TextContent), TimeSpan.FromSeconds(5));
+        Assert.Single(cut.FindAll("a[href='/lockbox/administration']"));
+    }
+
+    [Fact]
+    public async Task The_status_chip_names_every_state_as_the_product_does()
+    {
+        foreach (var status in Enum.GetValues<Domain.Lockbox.AccessRequestStatus>())
+        {
+            var chip = Render<StatusChip>(p => p.Add(x => x.Status, status));
+            Assert.Equal(status == Domain.Lockbox.AccessRequestStatus.CustomerNotified ? "Customer Notified" : status.ToString(), chip.Find("span").TextContent);
+        }
+        await Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task An_engineer_sees_only_their_own_requests_on_My_requests()
+    {
+        var mine = await PendingContosoRequestAsync();
+        var fabrikamTicket = await OpenTicketAsync(DemoPersonas.Fiona, "Red Hat");
+        var ravis = await As(DemoPersonas.Ravi, sp => sp.GetRequiredService<LockboxService>().FileAsync(LockboxPortal.Tests.Support.Scenario.Request(fabrikamTicket.Number)));
+        SignInAs(DemoPersonas.Mia);
+        Providers();
+
+        var cut = Render<MyRequests>();
+
+        cut.WaitForAssertion(() => Assert.Contains(mine.TicketNumber, cut.Find("[data-testid=request-grid]").TextContent));
+        Assert.DoesNotContain(ravis.TicketNumber, cut.Markup);
+        Assert.Contains("Contoso", cut.Markup);
+    }
+
+    [Fact]
+    public async Task Ticket_details_offer_request_access_only_to_the_assigned_engineer()
+    {
+        var ticket = await OpenTicketAsync(DemoPersonas.Uma);
+        Providers();
+
+        SignInAs(DemoPersonas.Mia);
+        var mia = Render<TicketDetails>(p => p.Add(x => x.Id, ticket.Id));
+        mia.WaitForAssertion(() => Assert.Single(mia.FindAll("[data-testid=request-access]")));
+
+        SignInAs(DemoPersonas.Uma);
+        var uma = Render<TicketDetails>(p => p.Add(x => x.Id, ticket.Id));
+        uma.WaitForAssertion(() => Assert.Contains(ticket.Title, uma.Markup));
+        Assert.Empty(uma.FindAll("[data-testid=request-access]"));
+
+        SignInAs(DemoPersonas.Frank);
+        var frank = Render<TicketDetails>(p => p.Add(x => x.Id, ticket.Id));
+        frank.WaitForAssertion(() => Assert.Contains("Ticket not found", frank.Markup));
+        Assert.DoesNotContain(ticket.Title, frank.Markup);
+    }
+
+    [Fact]
+    public async Task The_customer_ticket_list_shows_the_tenants_tickets()
+    {
+        var ticket = await OpenTicketAsync(DemoPersonas.Uma);
+        var other = await OpenTicketAsync(DemoPersonas.Fiona, "Red Hat");
+        SignInAs(DemoPersonas.Carol);
+        Providers();
+        var cut = Render<TicketList>();
+        cut.WaitForAssertion(() => Assert.Contains(ticket.Number, cut.Find("[data-testid=ticket-grid]").TextContent));
+        Assert.DoesNotContain(other.Number, cut.Markup);
+        Assert.Contains("Mia Chen", cut.Markup);
+    }
+
+    [Fact]
+    public async Task Revoke_dialog_ends_active_access()
+    {
+        var r = await PendingContosoRequestAsync();
+        var approved = await Decide(DemoPersonas.Carol, s => s.ApproveAsync(r.Id, new ApproveCommand()));
+        SignInAs(DemoPersonas.Adam);
+        Render<MudPopoverProvider>();
+        var provider = Render<MudDialogProvider>();
+        var dialogs = Services.GetRequiredService<IDialogService>();
+        await provider.InvokeAsync(() => dialogs.ShowAsync<RevokeDialog>("Revoke", new DialogParameters { ["Request"] = approved }));
+
+        provider.Find("[data-testid=confirm-revoke]").Click();
+
+        provider.WaitForAssertion(() => Assert.Empty(provider.FindAll("[data-testid=revoke-dialog]")));
+        Assert.Equal(Domain.Lockbox.AccessRequestStatus.Revoked, (await Decide(DemoPersonas.Adam, s => s.GetAsync(r.Id))).Status);
+    }
+}

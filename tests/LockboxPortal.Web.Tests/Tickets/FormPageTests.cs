@@ -1,0 +1,113 @@
+using Bunit;
+using LockboxPortal.Application.Lockbox;
+using LockboxPortal.Application.Tickets;
+using LockboxPortal.Infrastructure.Demo;
+using LockboxPortal.Web.Components.Pages.Administration;
+using LockboxPortal.Web.Components.Pages.Tickets;
+using LockboxPortal.Web.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+
+namespace LockboxPortal.Web.Tests.Tickets;
+
+public sealed class FormPageTests : PortalPageTest
+{
+    private void Providers()
+    {
+        Render<MudPopoverProvider>();
+        Render<MudDialogProvider>();
+        Render<MudSnackbarProvider>();
+    }
+
+    [Fact]
+    public async Task Request_access_shows_validation_messages_by_their_fields_and_files_nothing()
+    {
+        var ticket = await OpenTicketAsync(DemoPersonas.Uma);
+        SignInAs(DemoPersonas.Mia);
+        Providers();
+        var cut = Render<RequestAccess>(p => p.Add(x => x.Id, ticket.Id));
+        cut.WaitForAssertion(() => cut.Find("[data-testid=submit-request]"));
+
+        cut.Find("input[data-testid=subscription]").Input("not-a-guid");
+        cut.Find("textarea[data-testid=resource-ids]").Input("/not/a/resource");
+        cut.Find("textarea[data-testid=justification]").Input("short");
+        cut.Find("[data-testid=submit-request]").Click();
+
+        cut.WaitForAssertion(() => Assert.Contains("at least 10 characters", cut.Markup));
+        Assert.Contains("Enter the subscription id", cut.Markup);
+        Assert.Contains("is not an Azure resource id", cut.Markup);
+        var mine = await As(DemoPersonas.Mia, sp => sp.GetRequiredService<LockboxService>().ListAsync(new RequestListQuery()));
+        Assert.Equal(0, mine.TotalCount);
+    }
+
+    [Fact]
+    public async Task Request_access_defaults_to_eight_hours_and_files_the_request()
+    {
+        var ticket = await OpenTicketAsync(DemoPersonas.Uma);
+        SignInAs(DemoPersonas.Mia);
+        Providers();
+        var cut = Render<RequestAccess>(p => p.Add(x => x.Id, ticket.Id));
+        cut.WaitForAssertion(() => Assert.Equal("8", cut.Find("input[data-testid=duration]").GetAttribute("value")));
+
+        cut.Find("input[data-testid=subscription]").Input("3f2a1c4e-8b7d-4e6f-9a0b-1c2d3e4f5a6b");
+        cut.Find("textarea[data-testid=justification]").Input("Read the API server logs to find the 503 cause.");
+        cut.Find("[data-testid=submit-request]").Click();
+
+        cut.WaitForAssertion(() => Assert.EndsWith(
+            "/lockbox/requests/", Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().Uri[..^36]));
+        var mine = await As(DemoPersonas.Mia, sp => sp.GetRequiredService<LockboxService>().ListAsync(new RequestListQuery()));
+        var filed = Assert.Single(mine.Items);
+        Assert.Equal(TimeSpan.FromHours(8), filed.RequestedDuration);
+    }
+
+    [Fact]
+    public async Task An_engineer_cannot_open_the_request_form_for_someone_elses_ticket()
+    {
+        var ticket = await OpenTicketAsync(DemoPersonas.Uma, "Microsoft");
+        SignInAs(DemoPersonas.Ravi);
+        Providers();
+        var cut = Render<RequestAccess>(p => p.Add(x => x.Id, ticket.Id));
+        cut.WaitForAssertion(() => Assert.Contains("no such ticket assigned to you", cut.Markup));
+        Assert.Empty(cut.FindAll("[data-testid=submit-request]"));
+    }
+
+    [Fact]
+    public async Task Opening_a_ticket_with_bad_input_shows_messages_by_the_fields()
+    {
+        SignInAs(DemoPersonas.Uma);
+        Providers();
+        var cut = Render<NewTicket>();
+        cut.Find("input[data-testid=ticket-title]").Input("Hi");
+        cut.Find("textarea[data-testid=ticket-description]").Input("short");
+        cut.Find("[data-testid=submit-ticket]").Click();
+
+        cut.WaitForAssertion(() => Assert.Contains("title of at least 5 characters", cut.Markup));
+        Assert.Contains("at least 10 characters", cut.Markup);
+        var tickets = await As(DemoPersonas.Uma, sp => sp.GetRequiredService<TicketService>().ListAsync(new TicketListQuery()));
+        Assert.Equal(0, tickets.TotalCount);
+    }
+
+    [Fact]
+    public void Administration_rendered_for_a_user_without_the_role_shows_no_switch_because_the_service_refuses()
+    {
+        SignInAs(DemoPersonas.Uma);
+        Providers();
+        var snackbar = Render<MudSnackbarProvider>();
+        var cut = Render<LockboxAdministration>();
+        cut.WaitForAssertion(() => Assert.Contains("Only a Global Administrator", snackbar.Markup));
+        Assert.Empty(cut.FindAll("[data-testid=lockbox-switch]"));
+    }
+
+    [Fact]
+    public void Administration_shows_the_switch_and_alternate_emails_to_a_global_administrator()
+    {
+        SignInAs(DemoPersonas.Carol);
+        Providers();
+        var cut = Render<LockboxAdministration>();
+        cut.WaitForAssertion(() => Assert.Contains("Customer Lockbox for Contoso", cut.Markup));
+        Assert.Single(cut.FindAll("input[data-testid=lockbox-switch]"));
+        cut.Find("textarea[data-testid=alternate-emails]").Change("secops@contoso.com\nnot an address");
+        cut.Find("[data-testid=save-emails]").Click();
+        cut.WaitForAssertion(() => Assert.Contains("Not a valid email address: not an address", cut.Markup));
+    }
+}
