@@ -19,6 +19,10 @@ public sealed class AccessibilityTests(PortalServer server)
         { "uma", "/tickets/new", "a11y-new-ticket" },
         { "mia", "/engineer/tickets", "a11y-my-tickets" },
         { "mia", "/engineer/requests", "a11y-my-requests" },
+        { "carol", "/audit", "a11y-audit" },
+        { "carol", "/audit/verify", "a11y-audit-verify" },
+        { "carol", "/lockbox/administration/outbox", "a11y-outbox" },
+        { "carol", "/mailbox", "a11y-mailbox" },
         { "uma", "/access-denied", "a11y-access-denied" },
         { "uma", "/no-such-page", "a11y-not-found" },
     };

@@ -89,6 +89,8 @@ public sealed partial class LockboxStoryTests(PortalServer server) : IAsyncLifet
         await mia.ExpectTextAsync("request-status", "Approved");
         await mia.ExpectTextAsync("decision", "Carol Diaz");
         await mia.ExpectTextAsync("access-window", "UTC");
+        await mia.ExpectTextAsync("grant-token", "eyJ");
+        await mia.ExpectTextAsync("history", "Approved by Carol Diaz");
         await PortalServer.ScreenshotAsync(mia, "story-engineer-approved");
 
         await mia.OpenAsync(server, "/engineer/requests");

@@ -80,6 +80,30 @@ public sealed class RequestDetailsPageTests : PortalPageTest
     }
 
     [Fact]
+    public async Task The_engineer_finds_the_signed_grant_and_the_history_after_approval()
+    {
+        var r = await PendingContosoRequestAsync();
+        await Decide(DemoPersonas.Adam, s => s.ApproveAsync(r.Id, new ApproveCommand()));
+        SignInAs(DemoPersonas.Mia);
+        var cut = RenderDetails(r.Id);
+        cut.WaitForAssertion(() => Assert.StartsWith("eyJ", cut.Find("[data-testid=grant-token]").TextContent));
+        var history = cut.Find("[data-testid=history]").TextContent;
+        Assert.Contains("Requested by Mia Chen", history);
+        Assert.Contains("Approved by Adam Price", history);
+        Assert.Contains("Access grant signed", history);
+    }
+
+    [Fact]
+    public async Task A_pending_request_has_no_grant()
+    {
+        var r = await PendingContosoRequestAsync();
+        SignInAs(DemoPersonas.Mia);
+        var cut = RenderDetails(r.Id);
+        cut.WaitForAssertion(() => Assert.Contains("Customer Notified", cut.Find("[data-testid=request-status]").TextContent));
+        Assert.Empty(cut.FindAll("[data-testid=grant]"));
+    }
+
+    [Fact]
     public async Task A_decision_made_elsewhere_shows_up_live()
     {
         var r = await PendingContosoRequestAsync();
