@@ -5,6 +5,7 @@ using LockboxPortal.Infrastructure.Events;
 using LockboxPortal.Infrastructure.Notifications;
 using LockboxPortal.Infrastructure.Grants;
 using LockboxPortal.Infrastructure.Persistence;
+using LockboxPortal.Infrastructure.ServicePrincipals;
 using LockboxPortal.Infrastructure.Workers;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
@@ -40,6 +41,7 @@ public static class DependencyInjection
         services.AddHostedService<LifecycleSweepWorker>();
         services.AddNotifications(configuration, contentRoot);
         services.AddTrust(configuration, contentRoot);
+        services.AddServicePrincipals(configuration);
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         return services;
     }

@@ -42,6 +42,7 @@ public sealed class AuditService(ILockboxDbContextFactory dbFactory, ICurrentUse
         AuditActions.RequestWithdrawn, AuditActions.RequestExpired, AuditActions.RequestCompleted, AuditActions.RequestRevoked,
         AuditActions.GrantIssued, AuditActions.TicketOpened, AuditActions.LockboxSwitched, AuditActions.NotificationSettingsChanged,
         AuditActions.AuthorizationRefused, AuditActions.SignInRefused,
+        AuditActions.ServicePrincipalCreated, AuditActions.ServicePrincipalRotated, AuditActions.ServicePrincipalDeleted,
     ];
 
     public async Task<PagedResult<AuditEntryDto>> ListAsync(AuditQuery query, CancellationToken ct = default)

@@ -2,6 +2,7 @@ using LockboxPortal.Domain.Audit;
 using LockboxPortal.Domain.Grants;
 using LockboxPortal.Domain.Lockbox;
 using LockboxPortal.Domain.Notifications;
+using LockboxPortal.Domain.ServicePrincipals;
 using LockboxPortal.Domain.Tenants;
 using LockboxPortal.Domain.Tickets;
 using LockboxPortal.Domain.Users;
@@ -23,6 +24,9 @@ public interface ILockboxDbContext : IAsyncDisposable
     DbSet<AuditCheckpoint> AuditCheckpoints { get; }
     DbSet<SigningKey> SigningKeys { get; }
     DbSet<AccessGrant> AccessGrants { get; }
+    DbSet<ResourceGroup> ResourceGroups { get; }
+    DbSet<ServicePrincipal> ServicePrincipals { get; }
+    DbSet<ServicePrincipalCredential> ServicePrincipalCredentials { get; }
 
     DatabaseFacade Database { get; }
     Task<int> SaveChangesAsync(CancellationToken cancellationToken = default);

@@ -47,4 +47,7 @@ public static class AuditActions
     public const string SignInRefused = "signin.refused";
     public const string GrantIssued = "grant.issued";
     public const string SigningKeyRotated = "signing-key.rotated";
+    public const string ServicePrincipalCreated = "service-principal.created";
+    public const string ServicePrincipalRotated = "service-principal.rotated";
+    public const string ServicePrincipalDeleted = "service-principal.deleted";
 }

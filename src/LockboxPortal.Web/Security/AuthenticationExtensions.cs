@@ -1,5 +1,6 @@
 using LockboxPortal.Application.Security;
 using LockboxPortal.Application.Users;
+using LockboxPortal.Web.ServicePrincipals;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.Authorization;
@@ -32,6 +33,7 @@ public static class AuthenticationExtensions
                     "That mode is refused outside the Development environment. Set Authentication:Mode to 'EntraId' and fill in the AzureAd section, " +
                     "or run with ASPNETCORE_ENVIRONMENT=Development on a developer machine.");
 
+            configuration.RefuseAzureDirectoryWithoutEntraId();
             services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
                 .AddCookie(o =>
                 {
@@ -68,7 +70,8 @@ public static class AuthenticationExtensions
                 {
                     cookie.AccessDeniedPath = AccessDeniedPath;
                     cookie.Harden(environment, security);
-                });
+                })
+                .AddServicePrincipalTokens(configuration);
         }
         else
         {
