@@ -106,16 +106,6 @@ public static class AccessCheckAuthentication
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            o.OnRejected = async (context, ct) =>
-            {
-                var options = context.HttpContext.RequestServices.GetRequiredService<IOptionsMonitor<AccessCheckOptions>>().CurrentValue;
-                var retry = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : options.Window;
-                context.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(retry.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                await Results.Problem(
-                    title: "Too many access checks",
-                    detail: $"This caller may make {options.PermitLimit} access checks per {options.Window.TotalSeconds:0} seconds. Retry after {retry.TotalSeconds:0} seconds, or cache answers until their expiresAt.",
-                    statusCode: StatusCodes.Status429TooManyRequests).ExecuteAsync(context.HttpContext);
-            };
             o.AddPolicy(RateLimitPolicy, http =>
             {
                 var options = http.RequestServices.GetRequiredService<IOptionsMonitor<AccessCheckOptions>>().CurrentValue;
@@ -135,6 +125,18 @@ public static class AccessCheckAuthentication
         new(new ClaimsIdentity(
             client.Tenants.Select(t => new Claim(TenantClaim, t.ToString())).Prepend(new Claim(CallerClaim, client.Name)),
             scheme, CallerClaim, null));
+
+    /// <summary>The access-check API's own 429: problem JSON naming its limit (the portal's one OnRejected hands API requests here).</summary>
+    public static async ValueTask WriteRejectionAsync(Microsoft.AspNetCore.RateLimiting.OnRejectedContext context, CancellationToken ct)
+    {
+        var options = context.HttpContext.RequestServices.GetRequiredService<IOptionsMonitor<AccessCheckOptions>>().CurrentValue;
+        var retry = context.Lease.TryGetMetadata(System.Threading.RateLimiting.MetadataName.RetryAfter, out var after) ? after : options.Window;
+        context.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(retry.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await Results.Problem(
+            title: "Too many access checks",
+            detail: $"This caller may make {options.PermitLimit} access checks per {options.Window.TotalSeconds:0} seconds. Retry after {retry.TotalSeconds:0} seconds, or cache answers until their expiresAt.",
+            statusCode: StatusCodes.Status429TooManyRequests).ExecuteAsync(context.HttpContext);
+    }
 }
 
 /// <summary>

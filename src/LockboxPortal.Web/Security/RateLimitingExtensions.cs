@@ -45,6 +45,12 @@ public static class RateLimitingExtensions
     /// <summary>A 429 that says what happened and when to try again: a short page for browsers, problem JSON otherwise.</summary>
     private static async ValueTask WriteRejectionAsync(OnRejectedContext context, CancellationToken ct)
     {
+        // One OnRejected for the whole portal (the options hold only one): the gateway API answers in its own terms.
+        if (context.HttpContext.Request.Path.StartsWithSegments("/api"))
+        {
+            await AccessCheckAuthentication.WriteRejectionAsync(context, ct);
+            return;
+        }
         var response = context.HttpContext.Response;
         var seconds = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retry) ? (int)Math.Ceiling(retry.TotalSeconds) : 60;
         response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);

@@ -21,6 +21,14 @@ namespace LockboxPortal.Tests.Load;
 /// migrations, one DbContext per operation. A lost race between two approvers is an expected conflict;
 /// anything else is an error, and there must be none.
 /// </summary>
+/// <summary>Runs alone: fifty users saturate two cores, which would starve (and be starved by) the other suites.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class LoadCollection
+{
+    public const string Name = "Load (runs alone)";
+}
+
+[Collection(LoadCollection.Name)]
 public sealed class ConcurrentUsersLoadTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const int Users = 50;
@@ -50,6 +58,9 @@ public sealed class ConcurrentUsersLoadTests(ITestOutputHelper output) : IAsyncL
     public async Task Fifty_concurrent_users_for_a_bounded_time_see_zero_errors()
     {
         var seconds = int.TryParse(Environment.GetEnvironmentVariable("LOCKBOX_LOAD_SECONDS"), out var s) ? s : 15;
+        // SQLite calls block their thread; enough threads that every simulated user gets to run from the start.
+        ThreadPool.GetMinThreads(out var workers, out var io);
+        ThreadPool.SetMinThreads(Math.Max(workers, Users + 8), io);
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
         Assert.Equal(Users, _engineers.Count + _approvers.Count + _customers.Count);
 
