@@ -10,28 +10,11 @@ internal sealed class AuditCheckpointWorker(
     AuditCheckpointer checkpointer,
     IOptionsMonitor<AuditOptions> options,
     TimeProvider time,
-    ILogger<AuditCheckpointWorker> logger) : BackgroundService
+    ILogger<AuditCheckpointWorker> logger) : PeriodicWorker(time, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.CurrentValue.CheckpointInterval, time);
-        do
-        {
-            try
-            {
-                await checkpointer.CheckpointAsync(stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                logger.LogError(ex, "Signing an audit checkpoint failed; retrying at the next interval");
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
+    protected override TimeSpan Interval => options.CurrentValue.CheckpointInterval;
+    protected override string WorkName => "Signing an audit checkpoint";
+    protected override Task RunOnceAsync(CancellationToken ct) => checkpointer.CheckpointAsync(ct);
 }
 
 /// <summary>Appends queued refused-authorization entries, in a transaction of their own, as they arrive.</summary>

@@ -1,5 +1,4 @@
 using LockboxPortal.Application.Lockbox;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -10,26 +9,9 @@ internal sealed class LifecycleSweepWorker(
     LifecycleSweeper sweeper,
     IOptionsMonitor<LockboxOptions> options,
     TimeProvider time,
-    ILogger<LifecycleSweepWorker> logger) : BackgroundService
+    ILogger<LifecycleSweepWorker> logger) : PeriodicWorker(time, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.CurrentValue.SweepInterval, time);
-        do
-        {
-            try
-            {
-                await sweeper.SweepAsync(stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                logger.LogError(ex, "Lifecycle sweep failed; retrying at the next interval");
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
+    protected override TimeSpan Interval => options.CurrentValue.SweepInterval;
+    protected override string WorkName => "Lifecycle sweep";
+    protected override Task RunOnceAsync(CancellationToken ct) => sweeper.SweepAsync(ct);
 }

@@ -1,0 +1,39 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace LockboxPortal.Infrastructure.Workers;
+
+/// <summary>
+/// Runs one unit of work at start and then every <see cref="Interval"/> (on <see cref="TimeProvider"/>'s clock).
+/// A failed round is logged and retried at the next tick; shutdown ends the loop quietly.
+/// </summary>
+internal abstract class PeriodicWorker(TimeProvider time, ILogger logger) : BackgroundService
+{
+    protected abstract TimeSpan Interval { get; }
+
+    /// <summary>Said in the log when a round fails, e.g. "Lifecycle sweep".</summary>
+    protected abstract string WorkName { get; }
+
+    protected abstract Task RunOnceAsync(CancellationToken ct);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Interval, time);
+        do
+        {
+            try
+            {
+                await RunOnceAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                logger.LogError(ex, "{Work} failed; retrying at the next interval", WorkName);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+}
