@@ -21,13 +21,16 @@ public static class DependencyInjection
     public static IServiceCollection AddInfrastructure(this IServiceCollection services, IConfiguration configuration, string contentRoot)
     {
         services.TryAddTimeProvider();
-        services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section));
+        services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section))
+            .Validate(o => o.OptimizeInterval > TimeSpan.Zero, "Database:OptimizeInterval must be a positive time span, e.g. \"06:00:00\".")
+            .ValidateOnStart();
 
         var provider = configuration.GetValue(DatabaseOptions.Section + ":Provider", DatabaseProvider.Sqlite);
         var connectionString = configuration.GetConnectionString("Lockbox");
         if (provider == DatabaseProvider.Sqlite)
         {
             connectionString = ProviderConfiguration.PrepareSqlite(connectionString ?? DatabaseOptions.DefaultSqliteConnection, contentRoot);
+            services.AddHostedService<SqliteOptimizeWorker>();
         }
         else if (string.IsNullOrWhiteSpace(connectionString))
         {

@@ -135,19 +135,7 @@ public sealed class LockboxService(
         var now = time.GetUtcNow();
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var q = Visible(db, user).AsNoTracking();
-        if (query.TicketId is { } ticketId) q = q.Where(r => r.TicketId == ticketId);
-        if (query.Status is { } status) q = WhereEffectiveStatus(q, status, now);
-        if (!string.IsNullOrWhiteSpace(query.Search))
-        {
-            var s = query.Search.Trim();
-            if (s.Length > 100) s = s[..100];
-            var like = "%" + EscapeLike(s) + "%";
-            q = q.Where(r => r.TicketNumber.StartsWith(s)
-                || EF.Functions.Like(r.EngineerName, like, "\\")
-                || EF.Functions.Like(r.EngineerEmail, like, "\\"));
-        }
-
+        var q = Filtered(db, user, query, now);
         var total = query.IncludeTotal ? await q.CountAsync(ct) : (int?)null;
 
         List<AccessRequest> rows;
@@ -166,6 +154,34 @@ public sealed class LockboxService(
         return new RequestPage(items, total,
             rows.Count > 0 ? new RequestCursor(rows[0].CreatedAt, rows[0].Id) : null,
             rows.Count > 0 ? new RequestCursor(rows[^1].CreatedAt, rows[^1].Id) : null);
+    }
+
+    /// <summary>
+    /// How many requests match the list's filters. The blade asks for it after it has shown the rows, so the
+    /// first rows never wait for a count over a tenant's whole history.
+    /// </summary>
+    public async Task<int> CountAsync(RequestListQuery query, CancellationToken ct = default)
+    {
+        var user = currentUser.RequireSignedIn();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await Filtered(db, user, query, time.GetUtcNow()).CountAsync(ct);
+    }
+
+    private static IQueryable<AccessRequest> Filtered(ILockboxDbContext db, PortalUser user, RequestListQuery query, DateTimeOffset now)
+    {
+        var q = Visible(db, user).AsNoTracking();
+        if (query.TicketId is { } ticketId) q = q.Where(r => r.TicketId == ticketId);
+        if (query.Status is { } status) q = WhereEffectiveStatus(q, status, now);
+        if (!string.IsNullOrWhiteSpace(query.Search))
+        {
+            var s = query.Search.Trim();
+            if (s.Length > 100) s = s[..100];
+            var like = "%" + EscapeLike(s) + "%";
+            q = q.Where(r => r.TicketNumber.StartsWith(s)
+                || EF.Functions.Like(r.EngineerName, like, "\\")
+                || EF.Functions.Like(r.EngineerEmail, like, "\\"));
+        }
+        return q;
     }
 
     public async Task<AccessRequestDto> GetAsync(Guid id, CancellationToken ct = default)

@@ -14,6 +14,9 @@ public sealed class DatabaseOptions
     /// <summary>Apply pending migrations at start (on by default; turn off where a pipeline migrates).</summary>
     public bool MigrateOnStart { get; set; } = true;
 
+    /// <summary>How often SQLite's planner statistics are refreshed (PRAGMA optimize); also once at start.</summary>
+    public TimeSpan OptimizeInterval { get; set; } = TimeSpan.FromHours(6);
+
     public const string SqliteMigrationsAssembly = "LockboxPortal.Migrations.Sqlite";
     public const string SqlServerMigrationsAssembly = "LockboxPortal.Migrations.SqlServer";
     public const string DefaultSqliteConnection = "Data Source=data/lockbox.db";

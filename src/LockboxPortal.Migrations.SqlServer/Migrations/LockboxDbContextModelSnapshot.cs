@@ -315,7 +315,7 @@ namespace LockboxPortal.Migrations.SqlServer.Migrations
 
                     b.HasIndex("TenantId", "CreatedAt", "Id");
 
-                    b.HasIndex("TenantId", "Status", "CreatedAt");
+                    b.HasIndex("TenantId", "Status", "CreatedAt", "Id");
 
                     b.ToTable("AccessRequests");
                 });

@@ -310,7 +310,7 @@ namespace LockboxPortal.Migrations.Sqlite.Migrations
 
                     b.HasIndex("TenantId", "CreatedAt", "Id");
 
-                    b.HasIndex("TenantId", "Status", "CreatedAt");
+                    b.HasIndex("TenantId", "Status", "CreatedAt", "Id");
 
                     b.ToTable("AccessRequests");
                 });

@@ -52,6 +52,39 @@ public sealed class ListPageTests : PortalPageTest
     }
 
     [Fact]
+    public async Task The_blade_pages_by_keyset_counts_after_the_rows_and_sorts_by_a_header()
+    {
+        var filed = new List<AccessRequestDto>();
+        for (var i = 0; i < 12; i++) filed.Add(await PendingContosoRequestAsync());
+        SignInAs(DemoPersonas.Carol);
+        Providers();
+        var cut = Render<Blade>();
+        cut.WaitForAssertion(() => Assert.Equal("1–12 of 12", cut.Find("[data-testid=page-range]").TextContent));
+        string[] Tickets() => cut.FindAll("[data-testid=request-grid] tbody a.lb-grid-link").Select(a => a.TextContent).ToArray();
+
+        cut.Find("select[data-testid=page-size]").Change("10");
+        cut.WaitForAssertion(() => Assert.Equal("1–10 of 12", cut.Find("[data-testid=page-range]").TextContent));
+        var first = Tickets();
+        var created = filed.ToDictionary(r => r.TicketNumber, r => r.CreatedAt);
+        Assert.Equal(first.OrderByDescending(t => created[t]), first); // newest first
+        Assert.True(cut.Find("button[aria-label='Previous page']").HasAttribute("disabled"));
+
+        cut.Find("button[aria-label='Next page']").Click();
+        cut.WaitForAssertion(() => Assert.Equal("11–12 of 12", cut.Find("[data-testid=page-range]").TextContent));
+        var second = Tickets();
+        Assert.Equal(2, second.Length);
+        Assert.Equal(filed.Select(r => r.TicketNumber).Order(), first.Concat(second).Order()); // every request once, none twice
+        Assert.True(cut.Find("button[aria-label='Next page']").HasAttribute("disabled"));
+
+        cut.Find("button[aria-label='Previous page']").Click();
+        cut.WaitForAssertion(() => Assert.Equal(first, Tickets()));
+
+        cut.FindAll("th button.lb-sort").Single(b => b.TextContent.Contains("Ticket")).Click();
+        cut.WaitForAssertion(() => Assert.Equal(filed.Select(r => r.TicketNumber).Order(StringComparer.Ordinal).Take(10), Tickets()));
+        Assert.Equal("ascending", cut.FindAll("th").Single(th => th.TextContent.Contains("Ticket")).GetAttribute("aria-sort"));
+    }
+
+    [Fact]
     public async Task The_status_chip_names_every_state_as_the_product_does()
     {
         foreach (var status in Enum.GetValues<Domain.Lockbox.AccessRequestStatus>())

@@ -69,7 +69,7 @@ internal sealed class AccessRequestConfiguration : IEntityTypeConfiguration<Acce
 
         // The blade: a tenant's requests newest first (keyset on CreatedAt, Id), optionally by status.
         b.HasIndex(r => new { r.TenantId, r.CreatedAt, r.Id });
-        b.HasIndex(r => new { r.TenantId, r.Status, r.CreatedAt });
+        b.HasIndex(r => new { r.TenantId, r.Status, r.CreatedAt, r.Id });
         // An engineer's own requests.
         b.HasIndex(r => new { r.EngineerOid, r.CreatedAt, r.Id });
         // The sweeper and the access check.
