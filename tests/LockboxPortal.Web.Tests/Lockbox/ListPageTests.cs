@@ -85,6 +85,35 @@ public sealed class ListPageTests : PortalPageTest
     }
 
     [Fact]
+    public async Task The_status_filter_and_the_debounced_search_narrow_the_blade()
+    {
+        var pending = await PendingContosoRequestAsync();
+        var toApprove = await PendingContosoRequestAsync();
+        var approved = await Decide(DemoPersonas.Carol, s => s.ApproveAsync(toApprove.Id, new ApproveCommand()));
+        SignInAs(DemoPersonas.Adam);
+        Providers();
+        var cut = Render<Blade>();
+        cut.WaitForAssertion(() => Assert.Equal("1–2 of 2", cut.Find("[data-testid=page-range]").TextContent));
+
+        cut.Find("select[data-testid=status-filter]").Change("Approved");
+        cut.WaitForAssertion(() => Assert.Equal("1–1 of 1", cut.Find("[data-testid=page-range]").TextContent));
+        Assert.Contains(approved.TicketNumber, cut.Find("[data-testid=request-grid] tbody").TextContent);
+        Assert.DoesNotContain(pending.TicketNumber, cut.Find("[data-testid=request-grid] tbody").TextContent);
+
+        cut.Find("select[data-testid=status-filter]").Change("Denied");
+        cut.WaitForAssertion(() => Assert.Contains("No request matches the filter.", cut.Find("[data-testid=request-grid] tbody").TextContent));
+
+        cut.Find("select[data-testid=status-filter]").Change("");
+        cut.WaitForAssertion(() => Assert.Equal("1–2 of 2", cut.Find("[data-testid=page-range]").TextContent));
+
+        cut.Find("input[data-testid=search]").Input(pending.TicketNumber);
+        Assert.Equal("1–2 of 2", cut.Find("[data-testid=page-range]").TextContent); // nothing until the typing pauses
+        Time.Advance(TimeSpan.FromMilliseconds(300));
+        cut.WaitForAssertion(() => Assert.Equal("1–1 of 1", cut.Find("[data-testid=page-range]").TextContent));
+        Assert.Contains(pending.TicketNumber, cut.Find("[data-testid=request-grid] tbody").TextContent);
+    }
+
+    [Fact]
     public async Task The_status_chip_names_every_state_as_the_product_does()
     {
         foreach (var status in Enum.GetValues<Domain.Lockbox.AccessRequestStatus>())
