@@ -30,11 +30,18 @@ public sealed class BenchHost : IAsyncDisposable
             ["SupportOrganizations:Organizations:1:TenantId"] = DemoPersonas.RedHatTenant.ToString(),
             ["SupportOrganizations:Organizations:1:Products:0"] = "Red Hat OpenShift",
             ["Portal:PublicBaseUrl"] = "https://lockbox.bench",
+            ["Database:SqliteSynchronous"] = options.Get("synchronous", "Full"),
             ["Portal:MailFrom"] = "lockbox@lockbox.bench",
         };
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var collection = new ServiceCollection();
-        collection.AddLogging(b => b.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning));
+        collection.AddLogging(b =>
+        {
+            b.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
+            // BENCH_SQL_LOG=1: every SQL command with its duration, to see where a slow call spends its time.
+            if (Environment.GetEnvironmentVariable("BENCH_SQL_LOG") == "1")
+                b.AddFilter("Microsoft.EntityFrameworkCore.Database.Command", LogLevel.Information);
+        });
         collection.AddSingleton<IConfiguration>(configuration);
         collection.AddApplication(configuration);
         collection.AddInfrastructure(configuration, Directory.GetCurrentDirectory());

@@ -38,7 +38,8 @@ public static class DependencyInjection
                 "Database:Provider is SqlServer but ConnectionStrings:Lockbox is empty. Set it (e.g. the environment variable ConnectionStrings__Lockbox).");
         }
 
-        services.AddPooledDbContextFactory<LockboxDbContext>(o => o.UseLockboxProvider(provider, connectionString));
+        var synchronous = configuration.GetValue(DatabaseOptions.Section + ":SqliteSynchronous", SqliteSynchronous.Full);
+        services.AddPooledDbContextFactory<LockboxDbContext>(o => o.UseLockboxProvider(provider, connectionString, synchronous));
         services.AddSingleton<ILockboxDbContextFactory, LockboxDbContextFactory>();
         services.AddSingleton<IPortalEvents, InProcessPortalEvents>();
         services.AddHostedService<LifecycleSweepWorker>();

@@ -30,6 +30,13 @@ public interface ILockboxDbContext : IAsyncDisposable
 
     DatabaseFacade Database { get; }
     Task<int> SaveChangesAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Waits for this process's turn to write, where the provider allows one writer at a time (SQLite), so
+    /// writers hand over in order instead of polling the file lock; null where writers run side by side.
+    /// Dispose the result after commit or rollback.
+    /// </summary>
+    ValueTask<IDisposable?> EnterWriteAsync(CancellationToken cancellationToken) => ValueTask.FromResult<IDisposable?>(null);
 }
 
 /// <summary>Creates a fresh context per operation (a Blazor circuit outlives any request).</summary>
@@ -49,6 +56,7 @@ public static class TransactionExtensions
         var strategy = db.Database.CreateExecutionStrategy();
         return strategy.ExecuteAsync(async token =>
         {
+            using var turn = await db.EnterWriteAsync(token);
             await using var tx = await db.Database.BeginTransactionAsync(token);
             var result = await work(token);
             await db.SaveChangesAsync(token);

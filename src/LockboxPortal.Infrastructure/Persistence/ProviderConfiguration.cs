@@ -5,13 +5,18 @@ namespace LockboxPortal.Infrastructure.Persistence;
 
 public static class ProviderConfiguration
 {
+    /// <summary>How long a SQLite writer waits for the write lock before it fails with "database is locked".</summary>
+    public static readonly TimeSpan SqliteBusyTimeout = TimeSpan.FromSeconds(30);
+
     /// <summary>Points the options at the chosen provider and its own migrations assembly.</summary>
-    public static TBuilder UseLockboxProvider<TBuilder>(this TBuilder options, DatabaseProvider provider, string connectionString)
+    public static TBuilder UseLockboxProvider<TBuilder>(this TBuilder options, DatabaseProvider provider, string connectionString,
+        SqliteSynchronous sqliteSynchronous = SqliteSynchronous.Full)
         where TBuilder : DbContextOptionsBuilder
     {
         _ = provider switch
         {
-            DatabaseProvider.Sqlite => options.UseSqlite(connectionString, o => o.MigrationsAssembly(DatabaseOptions.SqliteMigrationsAssembly)),
+            DatabaseProvider.Sqlite => options.UseSqlite(connectionString, o => o.MigrationsAssembly(DatabaseOptions.SqliteMigrationsAssembly))
+                .AddInterceptors(new SqliteConnectionSettingsInterceptor(sqliteSynchronous, SqliteBusyTimeout)),
             DatabaseProvider.SqlServer => options.UseSqlServer(connectionString, o => o
                 .MigrationsAssembly(DatabaseOptions.SqlServerMigrationsAssembly)
                 .EnableRetryOnFailure(maxRetryCount: 5, maxRetryDelay: TimeSpan.FromSeconds(5), errorNumbersToAdd: null)),

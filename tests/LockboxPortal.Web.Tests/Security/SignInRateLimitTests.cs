@@ -45,4 +45,26 @@ public sealed class SignInRateLimitTests(SignInRateLimitTests.Host host) : IClas
         // Pages are not limited by the sign-in policy.
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/account/signin")).StatusCode);
     }
+
+    [Fact]
+    public async Task A_sign_in_post_that_is_not_a_form_never_reaches_the_sign_in_and_signs_no_one_in()
+    {
+        // The sign-in endpoint accepts only form posts, so routing does not choose it for anything else (and its
+        // rate limit does not count such a post): the post falls to the portal's default, which asks an anonymous
+        // caller to sign in. However many are sent, none signs anyone in.
+        var client = host.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        for (var i = 0; i < 10; i++)
+        {
+            using var json = new HttpRequestMessage(HttpMethod.Post, "/account/dev-signin")
+            {
+                Content = new StringContent("""{"persona":"carol","returnUrl":"/"}""", System.Text.Encoding.UTF8, "application/json"),
+            };
+            var response = await client.SendAsync(json);
+            Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+            Assert.StartsWith("/account/signin", response.Headers.Location!.PathAndQuery);
+            Assert.False(response.Headers.TryGetValues("Set-Cookie", out var cookies) && cookies.Any(c => c.Contains("lockbox.auth", StringComparison.Ordinal)),
+                "A non-form post must not set the sign-in cookie.");
+        }
+        Assert.Equal(HttpStatusCode.Redirect, (await client.GetAsync("/lockbox")).StatusCode); // still signed out
+    }
 }
