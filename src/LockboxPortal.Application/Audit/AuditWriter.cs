@@ -1,3 +1,5 @@
+using System.Data.Common;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Encodings.Web;
@@ -6,6 +8,7 @@ using System.Text.Json.Nodes;
 using LockboxPortal.Application.Persistence;
 using LockboxPortal.Domain.Audit;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace LockboxPortal.Application.Audit;
 
@@ -24,38 +27,65 @@ public sealed record AuditRecord(
 /// </summary>
 public sealed class AuditWriter(TimeProvider time)
 {
+    // Where each open transaction left the chain: after its first append the transaction holds the head
+    // row's write lock until it ends, so further appends in it continue from here with one statement.
+    private readonly ConditionalWeakTable<DbTransaction, ChainPosition> _positions = new();
+
+    private sealed class ChainPosition
+    {
+        public long Sequence;
+        public string LastHash = "";
+    }
+
     public async Task<AuditEntry> AppendAsync(ILockboxDbContext db, AuditRecord record, CancellationToken ct)
     {
-        if (db.Database.CurrentTransaction is null)
-            throw new InvalidOperationException("Audit entries are written inside the transaction of the change they record.");
-
-        // Updating the head row first takes its write lock on every provider, so appenders queue here
-        // and each one chains from the entry committed just before it.
-        await db.AuditChainHeads
-            .Where(h => h.Id == AuditChainHead.SingletonId)
-            .ExecuteUpdateAsync(s => s.SetProperty(h => h.Sequence, h => h.Sequence + 1), ct);
-        var head = await db.AuditChainHeads.AsNoTracking().SingleAsync(h => h.Id == AuditChainHead.SingletonId, ct);
+        var transaction = db.Database.CurrentTransaction?.GetDbTransaction()
+            ?? throw new InvalidOperationException("Audit entries are written inside the transaction of the change they record.");
 
         var entry = new AuditEntry
         {
-            Sequence = head.Sequence,
-            OccurredAt = Truncate(time.GetUtcNow()),
             Actor = LogText.Neutralise(record.Actor, 200),
             ActorOid = record.ActorOid,
             TenantId = record.TenantId,
             Action = record.Action,
             Target = LogText.Neutralise(record.Target, 200),
             Details = CanonicalJson(record.Details),
-            PreviousHash = head.LastHash,
+            PreviousHash = "",
             Hash = "",
         };
-        entry.Hash = ComputeHash(entry);
 
-        await db.AuditChainHeads
-            .Where(h => h.Id == AuditChainHead.SingletonId)
-            .ExecuteUpdateAsync(s => s.SetProperty(h => h.LastHash, entry.Hash), ct);
+        if (_positions.TryGetValue(transaction, out var position))
+        {
+            Chain(entry, position.Sequence + 1, position.LastHash);
+            await db.AuditChainHeads
+                .Where(h => h.Id == AuditChainHead.SingletonId)
+                .ExecuteUpdateAsync(s => s.SetProperty(h => h.Sequence, entry.Sequence).SetProperty(h => h.LastHash, entry.Hash), ct);
+        }
+        else
+        {
+            // Updating the head row first takes its write lock on every provider, so appenders queue here
+            // and each one chains from the entry committed just before it.
+            await db.AuditChainHeads
+                .Where(h => h.Id == AuditChainHead.SingletonId)
+                .ExecuteUpdateAsync(s => s.SetProperty(h => h.Sequence, h => h.Sequence + 1), ct);
+            var head = await db.AuditChainHeads.AsNoTracking().SingleAsync(h => h.Id == AuditChainHead.SingletonId, ct);
+            Chain(entry, head.Sequence, head.LastHash);
+            await db.AuditChainHeads
+                .Where(h => h.Id == AuditChainHead.SingletonId)
+                .ExecuteUpdateAsync(s => s.SetProperty(h => h.LastHash, entry.Hash), ct);
+            position = _positions.GetValue(transaction, _ => new ChainPosition());
+        }
+        (position.Sequence, position.LastHash) = (entry.Sequence, entry.Hash);
         db.AuditEntries.Add(entry);
         return entry;
+    }
+
+    private void Chain(AuditEntry entry, long sequence, string previousHash)
+    {
+        entry.Sequence = sequence;
+        entry.OccurredAt = Truncate(time.GetUtcNow());
+        entry.PreviousHash = previousHash;
+        entry.Hash = ComputeHash(entry);
     }
 
     /// <summary>SHA-256 over the previous hash followed by the canonical form of the entry, hex-encoded.</summary>

@@ -307,19 +307,21 @@ public sealed class LockboxService(
         ILockboxDbContext db, AccessRequest request, DateTimeOffset now, CancellationToken ct);
 
     /// <summary>
-    /// Loads the request as the caller may see it, explains up front why the event cannot apply, then
-    /// applies it with a conditional update; a concurrent winner between the two turns into a conflict.
+    /// Loads the request as the caller may see it and explains up front why the event cannot apply, then
+    /// applies it with a conditional update in the write transaction; a concurrent winner between the two
+    /// turns into a conflict. Reading before the transaction keeps the time a writer holds the database short.
     /// </summary>
     private async Task<AccessRequestDto> DecideAsync(Guid id, PortalUser user, LifecycleEvent @event, Transition apply, CancellationToken ct,
         ActiveSigningKey? signingKey = null)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var loaded = await Visible(db, user).AsNoTracking().SingleOrDefaultAsync(x => x.Id == id, ct) ?? throw NotFound();
+        EnsureCanApply(loaded, user, @event, time.GetUtcNow());
+
         var r = await db.InTransactionAsync(async token =>
         {
             var now = time.GetUtcNow();
-            var r = await Visible(db, user).AsNoTracking().SingleOrDefaultAsync(x => x.Id == id, token) ?? throw NotFound();
-            EnsureCanApply(r, user, @event, now);
-
+            var r = loaded.Copy(); // a retried transaction starts again from what was read
             var outcome = await apply(db, r, now, token);
             if (outcome is not { } done)
             {

@@ -3,6 +3,9 @@ namespace LockboxPortal.Domain.Lockbox;
 /// <summary>A Customer Lockbox request: a support engineer asking for time-bound access to a tenant.</summary>
 public class AccessRequest
 {
+    /// <summary>A detached copy (shallow: its values, not its identity), to change without touching the original.</summary>
+    public AccessRequest Copy() => (AccessRequest)MemberwiseClone();
+
     public Guid Id { get; set; }
     public Guid TenantId { get; set; }
     public Guid TicketId { get; set; }
