@@ -12,9 +12,16 @@ public sealed class DrillProcess : IDisposable
     private readonly Process _process;
     private readonly List<string> _output = [];
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _deciding = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+
     private DrillProcess(Process process) => _process = process;
+
+    /// <summary>From the process start to READY, and from READY to the first decision (null: never got there).</summary>
+    public TimeSpan? StartUp { get; private set; }
+    public TimeSpan? WarmUp { get; private set; }
 
     /// <summary>Where the build put the drill: recorded in this assembly by LockboxPortal.Tests.csproj.</summary>
     public static string DrillAssemblyPath { get; } = typeof(DrillProcess).Assembly
@@ -56,6 +63,9 @@ public sealed class DrillProcess : IDisposable
     /// <summary>Completes when the drill says the portal has started and the burst begins (never, if it exits first).</summary>
     public Task Ready => _ready.Task;
 
+    /// <summary>Completes at the first decision of this run (or the end of the burst, if nothing was left to decide).</summary>
+    public Task Deciding => _deciding.Task;
+
     /// <summary>Completes when the process has exited and its output has been read to the end.</summary>
     public Task Exited => _exited.Task;
 
@@ -84,7 +94,10 @@ public sealed class DrillProcess : IDisposable
     {
         if (line is null) return;
         lock (_output) _output.Add(line);
-        if (DrillProtocol.TryParse(line, out var kind, out _) && kind == DrillProtocol.Ready) _ready.TrySetResult();
+        if (!DrillProtocol.TryParse(line, out var kind, out _)) return;
+        if (kind == DrillProtocol.Ready && _ready.TrySetResult()) StartUp = _clock.Elapsed;
+        if (kind is DrillProtocol.Decided or DrillProtocol.Conflict or DrillProtocol.BurstDone && _deciding.TrySetResult())
+            WarmUp = _clock.Elapsed - StartUp;
     }
 
     private static string DotnetHost()

@@ -41,7 +41,7 @@ public sealed class SigkillFaultTests(ITestOutputHelper output) : IAsyncLifetime
     private const int FabrikamRequests = 80;
 
     /// <summary>Mean pause between two decisions of one approver: long enough that the burst spans every kill round.</summary>
-    private const int ThinkTimeMs = 40;
+    private const int ThinkTimeMs = 60;
 
     private readonly PortalFixture _f = new(s => s["RateLimits:RequestFiling:PermitLimit"] = "100000",
         // The drill runs on the real clock, so the requests must be filed on it too.
@@ -72,21 +72,23 @@ public sealed class SigkillFaultTests(ITestOutputHelper output) : IAsyncLifetime
         var log = new List<RoundLog>();
         for (var round = 1; round <= rounds; round++)
         {
-            // Most kills are timed from the start of the burst; one in five from the process start, so some land
-            // in start-up (migration check, key loading, the first dispatch and sweep).
-            var fromStart = rng.Next(5) == 0;
+            // Most kills are timed from the first decision of the run, so they land while decisions commit and
+            // mail goes out; some from the start of the burst (the cold first calls) and some from the process
+            // start (migration check, key loading, the first dispatch and sweep).
+            var from = rng.Next(10) switch { < 2 => KillTimer.ProcessStart, < 4 => KillTimer.BurstStart, _ => KillTimer.FirstDecision };
             var delay = TimeSpan.FromMilliseconds(rng.Next(50, 1501));
             using var drill = DrillProcess.Start(Settings(planPath, ThinkTimeMs));
-            if (!fromStart)
+            if (from != KillTimer.ProcessStart)
             {
-                var first = await Task.WhenAny(drill.Ready, drill.Exited, Task.Delay(TimeSpan.FromSeconds(60)));
-                Assert.True(first == drill.Ready || drill.HasExited, $"Round {round}: the drill did not start within 60 s.\n{drill.Tail()}");
+                var mark = from == KillTimer.BurstStart ? drill.Ready : drill.Deciding;
+                var first = await Task.WhenAny(mark, drill.Exited, Task.Delay(TimeSpan.FromSeconds(60)));
+                Assert.True(first == mark || drill.HasExited, $"Round {round}: the drill did not get to the {from} within 60 s.\n{drill.Tail()}");
             }
             await Task.WhenAny(drill.Exited, Task.Delay(delay));
             var killed = !drill.HasExited;
             if (killed) drill.Kill();
             await drill.Exited.WaitAsync(TimeSpan.FromSeconds(30));
-            log.Add(RoundLog.Of(round, drill, killed, delay, fromStart));
+            log.Add(RoundLog.Of(round, drill, killed, delay, from));
             output.WriteLine(log[^1].ToString());
         }
 
@@ -95,7 +97,7 @@ public sealed class SigkillFaultTests(ITestOutputHelper output) : IAsyncLifetime
         {
             var finished = await Task.WhenAny(last.Exited, Task.Delay(TimeSpan.FromSeconds(120)));
             Assert.True(finished == last.Exited, $"The final run did not finish the burst and drain the outbox within 120 s.\n{last.Tail()}");
-            log.Add(RoundLog.Of(rounds + 1, last, killed: false, finalRun.Elapsed, fromStart: true));
+            log.Add(RoundLog.Of(rounds + 1, last, killed: false, finalRun.Elapsed, KillTimer.ProcessStart));
             output.WriteLine(log[^1].ToString() + " (final run)");
             Assert.True(last.ExitCode == 0 && last.Said(DrillProtocol.Drained),
                 $"The final run should end by itself after draining the outbox (exit code {last.ExitCode}).\n{last.Tail()}");
@@ -105,7 +107,7 @@ public sealed class SigkillFaultTests(ITestOutputHelper output) : IAsyncLifetime
         problems.AddRange(log.SelectMany(l => l.Errors));
         var decided = CheckDecisions(plan, log, problems, out var decisionsByRound);
         var checkedRequests = await CheckDatabaseAsync(plan, decided, problems);
-        var (emails, resent) = await CheckEmailAsync(problems);
+        var (emails, reclaimed) = await CheckEmailAsync(problems);
         var audit = await _f.Services.GetRequiredService<AuditVerifier>().VerifyAsync();
         if (!audit.Intact) problems.Add($"The audit chain does not verify: {audit.Summary}");
         var integrity = await IntegrityCheckAsync();
@@ -114,11 +116,12 @@ public sealed class SigkillFaultTests(ITestOutputHelper output) : IAsyncLifetime
         var kills = log.Count(l => l.Killed);
         var midBurst = log.Count(l => l.Killed && l.Decided > 0 && !l.BurstDone);
         output.WriteLine($"Rounds {rounds} + final; kills {kills}: {midBurst} mid-burst (decisions committed in the round, burst unfinished), " +
+            $"{log.Count(l => l.Killed && l.Ready && l.Decided == 0 && !l.BurstDone)} before the run's first decision, " +
             $"{log.Count(l => l.Killed && !l.Ready)} during start-up, {log.Count(l => l.Killed && l.BurstDone)} after the burst; " +
             $"{log.Count(l => !l.Killed && l.Round <= rounds)} runs ended by themselves.");
         output.WriteLine($"Decisions {decided.Count} over {checkedRequests} requests (per round: {string.Join(' ', decisionsByRound)}), " +
-            $"conflicts between two approvers {log.Sum(l => l.Conflicts)}; emails {emails} (.eml files), {resent} of them sent more than once after a kill " +
-            $"and replaced in place; audit {audit.Summary} {audit.CheckpointsVerified} checkpoints; integrity {integrity}; elapsed {total.Elapsed.TotalSeconds:0.0} s.");
+            $"conflicts between two approvers {log.Sum(l => l.Conflicts)}; emails {emails} (.eml files), {reclaimed} messages claimed again after a kill " +
+            $"interrupted the dispatch holding them; audit {audit.Summary} {audit.CheckpointsVerified} checkpoints; integrity {integrity}; elapsed {total.Elapsed.TotalSeconds:0.0} s.");
 
         Assert.True(problems.Count == 0, $"{problems.Count} problem(s) after {kills} kills (seed {seed}):\n" + string.Join('\n', problems.Take(40)));
         Assert.True(midBurst > 0, $"No kill landed mid-burst in {rounds} rounds, so the drill proved nothing; the think time or the delays need tuning.");
@@ -270,7 +273,7 @@ public sealed class SigkillFaultTests(ITestOutputHelper output) : IAsyncLifetime
     /// to the engineer about the decision; and in the pickup folder exactly one complete .eml per message, found by
     /// its Message-Id, and nothing else (a half-written .tmp must have been replaced by the resend).
     /// </summary>
-    private async Task<(int Files, int Resent)> CheckEmailAsync(List<string> problems)
+    private async Task<(int Files, int Reclaimed)> CheckEmailAsync(List<string> problems)
     {
         var outbox = await _f.Db(db => db.OutboxMessages.AsNoTracking().ToListAsync());
         var statuses = await _f.Db(db => db.AccessRequests.AsNoTracking().ToDictionaryAsync(x => x.Id, x => x.Status));
@@ -342,14 +345,22 @@ public sealed class SigkillFaultTests(ITestOutputHelper output) : IAsyncLifetime
         return string.Join("; ", lines);
     }
 
+    private enum KillTimer
+    {
+        ProcessStart,
+        BurstStart,
+        FirstDecision,
+    }
+
     /// <summary>What one run of the drill did, from its output.</summary>
     private sealed record RoundLog(
-        int Round, bool Killed, TimeSpan Delay, bool FromStart, bool Ready, bool BurstDone, bool Drained,
-        IReadOnlyList<(Guid Id, AccessRequestStatus Status, string Approver)> Decisions, int Conflicts, IReadOnlyList<string> Errors)
+        int Round, bool Killed, TimeSpan Delay, KillTimer From, bool Ready, bool BurstDone, bool Drained,
+        IReadOnlyList<(Guid Id, AccessRequestStatus Status, string Approver)> Decisions, int Conflicts, IReadOnlyList<string> Errors,
+        TimeSpan? StartUp, TimeSpan? WarmUp)
     {
         public int Decided => Decisions.Count;
 
-        public static RoundLog Of(int round, DrillProcess drill, bool killed, TimeSpan delay, bool fromStart)
+        public static RoundLog Of(int round, DrillProcess drill, bool killed, TimeSpan delay, KillTimer from)
         {
             var lines = drill.DrillLines;
             var decisions = lines.Where(l => l.Kind == DrillProtocol.Decided)
@@ -357,12 +368,25 @@ public sealed class SigkillFaultTests(ITestOutputHelper output) : IAsyncLifetime
             var errors = lines.Where(l => l.Kind == DrillProtocol.Error).Select(l => $"Round {round}: the drill reported {string.Join(' ', l.Fields)}").ToList();
             if (!killed && drill.ExitCode != 0)
                 errors.Add($"Round {round}: the drill exited with code {drill.ExitCode} without being killed.\n{drill.Tail()}");
-            return new RoundLog(round, killed, delay, fromStart, drill.Said(DrillProtocol.Ready), drill.Said(DrillProtocol.BurstDone),
-                drill.Said(DrillProtocol.Drained), decisions, lines.Count(l => l.Kind == DrillProtocol.Conflict), errors);
+            return new RoundLog(round, killed, delay, from, drill.Said(DrillProtocol.Ready), drill.Said(DrillProtocol.BurstDone),
+                drill.Said(DrillProtocol.Drained), decisions, lines.Count(l => l.Kind == DrillProtocol.Conflict), errors,
+                drill.StartUp, drill.WarmUp);
         }
 
         public override string ToString() =>
-            $"Round {Round,2}: {(Killed ? "killed" : "ended")} {Delay.TotalMilliseconds,5:0} ms after {(FromStart ? "process start" : "burst start")}, " +
-            $"{(BurstDone ? Drained ? "drained" : "burst done" : Ready ? "mid-burst" : "in start-up")}; {Decided} decided, {Conflicts} conflicts";
+            $"Round {Round,2}: {(Killed ? "killed" : "ended")} {Delay.TotalMilliseconds,5:0} ms after {Mark}, {Phase}; {Decided} decided, {Conflicts} conflicts" +
+            $" (start-up {Seconds(StartUp)}, first decision {Seconds(WarmUp)} later)";
+
+        private static string Seconds(TimeSpan? t) => t is { } x ? $"{x.TotalSeconds:0.0} s" : "-";
+
+        private string Mark => From switch
+        {
+            KillTimer.ProcessStart => "process start",
+            KillTimer.BurstStart => "burst start",
+            _ => "first decision",
+        };
+
+        private string Phase =>
+            Drained ? "outbox drained" : BurstDone ? "burst done, draining" : Decided > 0 ? "mid-burst" : Ready ? "before its first decision" : "in start-up";
     }
 }
