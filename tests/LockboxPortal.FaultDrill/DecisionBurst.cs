@@ -34,6 +34,24 @@ internal sealed class DecisionBurst(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        try
+        {
+            await RunAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
+        {
+            // Said on the drill's channel and in the exit code, rather than left to the host's log.
+            Interlocked.Increment(ref _errors);
+            Say(DrillProtocol.Error, "burst", "-", Describe(ex));
+            lifetime.StopApplication();
+        }
+    }
+
+    private async Task RunAsync(CancellationToken stoppingToken)
+    {
         var planPath = configuration[DrillProtocol.PlanKey]
             ?? throw new InvalidOperationException($"Give the plan file as --{DrillProtocol.PlanKey}=<path>.");
         var plan = DrillProtocol.ParsePlan(await File.ReadAllTextAsync(planPath, stoppingToken));
@@ -113,7 +131,7 @@ internal sealed class DecisionBurst(
             catch (Exception ex)
             {
                 Interlocked.Increment(ref _errors);
-                Say(DrillProtocol.Error, item.RequestId, approverKey, $"{ex.GetType().Name}: {ex.Message}".ReplaceLineEndings(" "));
+                Say(DrillProtocol.Error, item.RequestId, approverKey, Describe(ex));
             }
             if (thinkTime > TimeSpan.Zero)
                 await Task.Delay(thinkTime * (0.5 + Random.Shared.NextDouble()), ct);
@@ -141,6 +159,8 @@ internal sealed class DecisionBurst(
             after = page.Last;
         }
     }
+
+    private static string Describe(Exception ex) => $"{ex.GetType().Name}: {ex.Message}".ReplaceLineEndings(" ");
 
     /// <summary>One whole line per call, flushed: what the suite reads is what was written before a kill.</summary>
     private static void Say(string kind, params object[] parts)
