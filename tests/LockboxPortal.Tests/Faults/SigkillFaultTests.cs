@@ -119,7 +119,8 @@ public sealed class SigkillFaultTests(ITestOutputHelper output) : IAsyncLifetime
             $"{log.Count(l => l.Killed && l.Ready && l.Decided == 0 && !l.BurstDone)} before the run's first decision, " +
             $"{log.Count(l => l.Killed && !l.Ready)} during start-up, {log.Count(l => l.Killed && l.BurstDone)} after the burst; " +
             $"{log.Count(l => !l.Killed && l.Round <= rounds)} runs ended by themselves.");
-        output.WriteLine($"Decisions {decided.Count} over {checkedRequests} requests (per round: {string.Join(' ', decisionsByRound)}), " +
+        output.WriteLine($"Decided {checkedRequests} requests, {decided.Count} reported by the drill (a kill can land between the commit and the report; " +
+            $"per round: {string.Join(' ', decisionsByRound)}), " +
             $"conflicts between two approvers {log.Sum(l => l.Conflicts)}; emails {emails} (.eml files), {reclaimed} messages claimed again after a kill " +
             $"interrupted the dispatch holding them (at most {maxAttempts} claims); audit {audit.Summary} {audit.CheckpointsVerified} checkpoints; integrity {integrity}; elapsed {total.Elapsed.TotalSeconds:0.0} s.");
 
