@@ -46,6 +46,7 @@ public sealed class ServiceAuthorizationMatrixTests(ITestOutputHelper output) : 
         // Filing is for engineers, and only on a ticket assigned to them (Mia); Ravi gets a validation refusal.
         new("LockboxService.FileAsync", sp => S<LockboxService>(sp).FileAsync(Scenario.Request(_ticket.Number)), "mia", "ravi"),
         new("LockboxService.ListAsync", sp => S<LockboxService>(sp).ListAsync(new RequestListQuery()), "carol", "adam", "uma", "frank", "fiona", "mia", "ravi"),
+        new("LockboxService.CountAsync", sp => S<LockboxService>(sp).CountAsync(new RequestListQuery()), "carol", "adam", "uma", "frank", "fiona", "mia", "ravi"),
         new("LockboxService.GetAsync", sp => S<LockboxService>(sp).GetAsync(_pending.Id), "carol", "adam", "uma", "mia"),
         new("LockboxService.CountPendingAsync", sp => S<LockboxService>(sp).CountPendingAsync(), "carol", "adam", "uma", "frank", "fiona", "mia", "ravi"),
         new("LockboxService.ApproveAsync", sp => S<LockboxService>(sp).ApproveAsync(_pending.Id, new ApproveCommand(Comment: "ok")), "carol", "adam"),
