@@ -9,7 +9,9 @@ namespace LockboxPortal.Application.Grants;
 /// <summary>The key the portal signs with now: grants and audit checkpoints.</summary>
 public sealed record ActiveSigningKey(string KeyId, ECDsa PrivateKey)
 {
-    public SigningCredentials Credentials => new(new ECDsaSecurityKey(PrivateKey) { KeyId = KeyId }, SecurityAlgorithms.EcdsaSha256);
+    // One credentials object per key: the token handler caches its signature provider by key, so a new
+    // security key per grant made it build (and later finalize) a provider for every signature.
+    public SigningCredentials Credentials { get; } = new(new ECDsaSecurityKey(PrivateKey) { KeyId = KeyId }, SecurityAlgorithms.EcdsaSha256);
 }
 
 /// <summary>Where the portal's signing keys live: generated and Data-Protection-protected by default, or configured.</summary>
