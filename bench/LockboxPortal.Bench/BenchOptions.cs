@@ -19,5 +19,14 @@ public sealed class BenchOptions
     public string Get(string key, string fallback) => _values.TryGetValue(key, out var v) ? v : fallback;
     public string? Get(string key) => _values.GetValueOrDefault(key);
     public int GetInt(string key, int fallback) => _values.TryGetValue(key, out var v) ? int.Parse(v, System.Globalization.CultureInfo.InvariantCulture) : fallback;
+    /// <summary>A copy with one option set differently.</summary>
+    public BenchOptions With(string key, string value)
+    {
+        var copy = new BenchOptions();
+        foreach (var (k, v) in _values) copy._values[k] = v;
+        copy._values[key] = value;
+        return copy;
+    }
+
     public string OutDir => Directory.CreateDirectory(Get("out", "artifacts/bench")).FullName;
 }
