@@ -40,8 +40,11 @@ public sealed class SigkillFaultTests(ITestOutputHelper output) : IAsyncLifetime
     private const int ContosoContested = 20;
     private const int FabrikamRequests = 80;
 
-    /// <summary>Mean pause between two decisions of one approver: long enough that the burst spans every kill round.</summary>
-    private const int ThinkTimeMs = 60;
+    /// <summary>
+    /// Mean pause between two decisions of one approver: long enough that the burst spans most kill rounds
+    /// (three approvers at ~7 decisions/s each: the 240 decisions take ~12 s of burst, the kills land 0.05–1.5 s in).
+    /// </summary>
+    private const int ThinkTimeMs = 150;
 
     private readonly PortalFixture _f = new(s => s["RateLimits:RequestFiling:PermitLimit"] = "100000",
         // The drill runs on the real clock, so the requests must be filed on it too.
