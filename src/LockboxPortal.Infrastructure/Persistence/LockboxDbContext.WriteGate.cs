@@ -12,13 +12,21 @@ public partial class LockboxDbContext
     // Set while this async flow holds its file's gate, so a nested write on the same flow does not wait for itself.
     private static readonly AsyncLocal<SemaphoreSlim?> HeldGate = new();
 
-    public async ValueTask<IDisposable?> EnterWriteAsync(CancellationToken cancellationToken)
+    // Not an async method on purpose: the flag is set in the caller's flow (an async method's changes to an
+    // AsyncLocal do not reach its caller), so a nested write in the same flow sees it and does not wait for itself.
+    public ValueTask<IDisposable?> EnterWriteAsync(CancellationToken cancellationToken)
     {
-        if (!Database.IsSqlite()) return null;
+        if (!Database.IsSqlite()) return ValueTask.FromResult<IDisposable?>(null);
         var gate = WriteGates.GetOrAdd(Database.GetDbConnection().DataSource ?? "", _ => new SemaphoreSlim(1, 1));
-        if (ReferenceEquals(HeldGate.Value, gate)) return null;
-        await gate.WaitAsync(cancellationToken);
+        if (ReferenceEquals(HeldGate.Value, gate)) return ValueTask.FromResult<IDisposable?>(null);
         HeldGate.Value = gate;
+        var wait = gate.WaitAsync(cancellationToken);
+        return wait.IsCompletedSuccessfully ? ValueTask.FromResult<IDisposable?>(new Turn(gate)) : AwaitTurnAsync(wait, gate);
+    }
+
+    private static async ValueTask<IDisposable?> AwaitTurnAsync(Task wait, SemaphoreSlim gate)
+    {
+        await wait;
         return new Turn(gate);
     }
 
