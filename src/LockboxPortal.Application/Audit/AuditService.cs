@@ -81,9 +81,9 @@ public sealed class AuditService(ILockboxDbContextFactory dbFactory, ICurrentUse
     {
         var user = currentUser.RequireSignedIn();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var tenantId = await RequestVisibility.Visible(db, user).AsNoTracking()
+        var tenantId = await Visibility.Requests(db, user).AsNoTracking()
             .Where(r => r.Id == requestId).Select(r => (Guid?)r.TenantId).SingleOrDefaultAsync(ct)
-            ?? throw RequestVisibility.NotFound();
+            ?? throw Visibility.RequestNotFound();
         var target = $"access-request/{requestId}";
         return await Project(db.AuditEntries.AsNoTracking()
             .Where(e => e.Target == target && e.TenantId == tenantId && e.Action != AuditActions.AuthorizationRefused)

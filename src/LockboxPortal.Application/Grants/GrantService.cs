@@ -28,22 +28,22 @@ public sealed class GrantService(
     RefusalAuditor refusals)
 {
     /// <summary>
-    /// The signed grant of an approved request: for the engineer who filed it and the customer tenant's users;
-    /// null when the request was never approved. Another tenant's request is not found.
+    /// The signed grant of an approved request, for those who may see grants (<see cref="Visibility.Grants"/>);
+    /// null when the request was never approved. A request the caller cannot see is not found; a grant of a
+    /// request they can see but whose grant is not theirs to see is refused.
     /// </summary>
     public async Task<GrantDto?> GetGrantAsync(Guid requestId, CancellationToken ct = default)
     {
         var user = currentUser.RequireSignedIn();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var request = await RequestVisibility.Visible(db, user).AsNoTracking()
-            .Where(r => r.Id == requestId)
-            .Select(r => new { r.Status, r.PendingUntil, r.AccessEndsAt })
-            .SingleOrDefaultAsync(ct) ?? throw RequestVisibility.NotFound();
-        var grant = await db.AccessGrants.AsNoTracking().SingleOrDefaultAsync(g => g.RequestId == requestId, ct);
+        var request = await Visibility.Requests(db, user).AsNoTracking().SingleOrDefaultAsync(r => r.Id == requestId, ct)
+            ?? throw Visibility.RequestNotFound();
+        if (!Visibility.CanSeeGrants(user, request))
+            throw currentUser.Refuse("Only the customer's approvers and the engineer who filed the request can see its signed grant.");
+        var grant = await Visibility.Grants(db, user).AsNoTracking().SingleOrDefaultAsync(g => g.RequestId == requestId, ct);
         if (grant is null) return null;
         var now = time.GetUtcNow();
-        var active = AccessRequest.EffectiveStatus(request.Status, request.PendingUntil, request.AccessEndsAt, now) == AccessRequestStatus.Approved
-            && grant.NotBefore <= now;
+        var active = request.StatusAt(now) == AccessRequestStatus.Approved && grant.NotBefore <= now;
         return new GrantDto(grant.RequestId, grant.Token, grant.KeyId, grant.IssuedAt, grant.NotBefore, grant.ExpiresAt, active);
     }
 
@@ -67,8 +67,9 @@ public sealed class GrantService(
 
         var now = time.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var q = db.AccessRequests.AsNoTracking().Where(r => r.TenantId == query.TenantId
-            && r.Status == AccessRequestStatus.Approved && r.AccessStartsAt <= now && r.AccessEndsAt > now);
+        var q = db.AccessRequests.AsNoTracking()
+            .Where(r => r.TenantId == query.TenantId && r.AccessStartsAt <= now)
+            .Where(AccessRequestLifecycle.HasStatus(AccessRequestStatus.Approved, now));
         if (Guid.TryParse(engineer, out var oid))
         {
             q = q.Where(r => r.EngineerOid == oid);
@@ -87,17 +88,4 @@ public sealed class GrantService(
             .FirstOrDefault();
         return match is null ? AccessCheckResult.Denied : new AccessCheckResult(true, match.Id, match.AccessEndsAt);
     }
-}
-
-/// <summary>Which access requests a user may see: customers their tenant's, engineers their own, anyone else none.</summary>
-internal static class RequestVisibility
-{
-    public static IQueryable<AccessRequest> Visible(ILockboxDbContext db, PortalUser user) => user.Kind switch
-    {
-        PortalUserKind.Customer => db.AccessRequests.Where(r => r.TenantId == user.TenantId),
-        PortalUserKind.Engineer => db.AccessRequests.Where(r => r.EngineerOid == user.Oid),
-        _ => db.AccessRequests.Where(r => false),
-    };
-
-    public static NotFoundException NotFound() => new("No such access request. It may not exist, or it belongs to another tenant.");
 }

@@ -37,7 +37,7 @@ public sealed class LifecycleSweeper(
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
             due = await db.AccessRequests.AsNoTracking()
-                .Where(r => r.Status == AccessRequestStatus.CustomerNotified && r.PendingUntil <= now)
+                .Where(AccessRequestLifecycle.Allows(LifecycleEvent.Expire, now))
                 .OrderBy(r => r.PendingUntil).Select(r => r.Id).Take(BatchSize).ToListAsync(ct);
         }
         foreach (var id in due)
@@ -46,7 +46,7 @@ public sealed class LifecycleSweeper(
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
             due = await db.AccessRequests.AsNoTracking()
-                .Where(r => r.Status == AccessRequestStatus.Approved && r.AccessEndsAt <= now)
+                .Where(AccessRequestLifecycle.Allows(LifecycleEvent.Complete, now))
                 .OrderBy(r => r.AccessEndsAt).Select(r => r.Id).Take(BatchSize).ToListAsync(ct);
         }
         foreach (var id in due)
@@ -67,8 +67,8 @@ public sealed class LifecycleSweeper(
     }
 
     private static IQueryable<AccessRequest> ReminderDue(IQueryable<AccessRequest> q, DateTimeOffset now) =>
-        q.Where(r => r.Status == AccessRequestStatus.CustomerNotified && r.PendingUntil > now
-            && r.ReminderDueAt != null && r.ReminderDueAt <= now && r.ReminderSentAt == null);
+        q.Where(AccessRequestLifecycle.HasStatus(AccessRequestStatus.CustomerNotified, now))
+            .Where(r => r.ReminderDueAt != null && r.ReminderDueAt <= now && r.ReminderSentAt == null);
 
     /// <summary>Stamps ReminderSentAt and enqueues the reminder together; of two sweeping instances only one stamps it.</summary>
     private async Task<bool> RemindAsync(Guid id, DateTimeOffset now, CancellationToken ct)
@@ -90,21 +90,13 @@ public sealed class LifecycleSweeper(
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var moved = await db.InTransactionAsync<AccessRequest?>(async token =>
         {
-            int changed = @event == LifecycleEvent.Expire
-                ? await db.AccessRequests
-                    .Where(r => r.Id == id && r.Status == AccessRequestStatus.CustomerNotified && r.PendingUntil <= now)
-                    .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, AccessRequestStatus.Expired), token)
-                : await db.AccessRequests
-                    .Where(r => r.Id == id && r.Status == AccessRequestStatus.Approved && r.AccessEndsAt <= now)
-                    .ExecuteUpdateAsync(s => s
-                        .SetProperty(r => r.Status, AccessRequestStatus.Completed)
-                        .SetProperty(r => r.ClosedAt, r => r.AccessEndsAt)
-                        .SetProperty(r => r.ClosedByName, LockboxService.SystemActor), token);
-            if (changed == 0) return null; // another instance got there first
+            var r = await db.AccessRequests.AsNoTracking().SingleOrDefaultAsync(x => x.Id == id, token);
+            if (r is null || !r.Allows(@event, now)) return null; // another instance got there first
+            if (@event == LifecycleEvent.Expire) r.Expire(now); else r.Complete(now);
+            if (await db.AccessRequests.WriteTransitionAsync(r, @event, now, token) == 0) return null;
 
-            var r = await db.AccessRequests.AsNoTracking().SingleAsync(x => x.Id == id, token);
             var action = @event == LifecycleEvent.Expire ? AuditActions.RequestExpired : AuditActions.RequestCompleted;
-            await audit.AppendAsync(db, new AuditRecord(action, LockboxService.Target(r), LockboxService.SystemActor, null, r.TenantId,
+            await audit.AppendAsync(db, new AuditRecord(action, LockboxService.Target(r), AccessRequest.SystemActor, null, r.TenantId,
                 new Dictionary<string, object?>
                 {
                     ["pendingUntil"] = @event == LifecycleEvent.Expire ? r.PendingUntil : null,

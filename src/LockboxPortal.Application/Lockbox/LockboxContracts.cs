@@ -48,7 +48,10 @@ public sealed record RequestCursor(DateTimeOffset CreatedAt, Guid Id);
 
 public sealed record RequestPage(IReadOnlyList<AccessRequestDto> Items, int? TotalCount, RequestCursor? First, RequestCursor? Last);
 
-/// <summary>A request as callers see it; <see cref="Status"/> is the effective status at read time.</summary>
+/// <summary>
+/// A request as its caller sees it: <see cref="Status"/> is the effective status at read time, <see cref="Actions"/>
+/// what this caller may do to it now, <see cref="NextDeadline"/> when the clock next changes its status.
+/// </summary>
 public sealed record AccessRequestDto(
     Guid Id,
     Guid TenantId,
@@ -67,6 +70,8 @@ public sealed record AccessRequestDto(
     AccessRequestStatus Status,
     DateTimeOffset CreatedAt,
     DateTimeOffset PendingUntil,
+    AccessRequestStatus? Decision,
+    bool ApprovedAutomatically,
     string? DecidedByName,
     DateTimeOffset? DecidedAt,
     string? DecisionReason,
@@ -74,8 +79,12 @@ public sealed record AccessRequestDto(
     DateTimeOffset? AccessEndsAt,
     DateTimeOffset? ClosedAt,
     string? ClosedByName,
-    string? ClosedReason)
+    string? ClosedReason,
+    DateTimeOffset? NextDeadline,
+    IReadOnlySet<RequestAction> Actions,
+    bool CanSeeGrant)
 {
+    public bool Can(RequestAction action) => Actions.Contains(action);
     public string StatusName => Status.Display();
     public bool IsPending => Status == AccessRequestStatus.CustomerNotified;
     public bool IsActive => Status == AccessRequestStatus.Approved;

@@ -37,8 +37,8 @@ public sealed class LockboxService(
     IOptionsMonitor<ServiceRateLimitOptions> rateLimits,
     ILogger<LockboxService> logger)
 {
-    public const string SystemActor = "System";
-    public const string LockboxNotEnabledReason = "Lockbox not enabled";
+    public const string SystemActor = AccessRequest.SystemActor;
+    public const string LockboxNotEnabledReason = AccessRequest.LockboxNotEnabledReason;
 
     public async Task<AccessRequestDto> FileAsync(FileAccessRequestCommand cmd, CancellationToken ct = default)
     {
@@ -61,7 +61,6 @@ public sealed class LockboxService(
                     $"Ticket {ticket.Number} is {ticket.Status.ToString().ToLowerInvariant()}; access can only be requested for an open ticket.");
             var tenant = await db.Tenants.AsNoTracking().SingleAsync(t => t.Id == ticket.TenantId, token);
 
-            var duration = cmd.Duration ?? rules.DefaultAccessDuration;
             var r = new AccessRequest
             {
                 Id = Guid.NewGuid(),
@@ -76,25 +75,8 @@ public sealed class LockboxService(
                 SubscriptionId = cmd.ScopeKind == AccessScopeKind.Subscription ? Guid.Parse(cmd.SubscriptionId!) : null,
                 ResourceIds = string.Join('\n', cmd.ResourceIds.Select(id => id.Trim())),
                 Justification = cmd.Justification.Trim(),
-                RequestedMinutes = (int)Math.Ceiling(duration.TotalMinutes),
-                CreatedAt = now,
-                PendingUntil = now + rules.PendingDeadline,
             };
-
-            if (tenant.LockboxEnabled)
-            {
-                r.Status = AccessRequestStatus.CustomerNotified;
-            }
-            else
-            {
-                // Lockbox off: the customer has not asked to be consulted, so access starts at once — on the record.
-                r.Status = AccessRequestStatus.Approved;
-                r.DecidedAt = now;
-                r.DecidedByName = SystemActor;
-                r.DecisionReason = LockboxNotEnabledReason;
-                r.AccessStartsAt = now;
-                r.AccessEndsAt = now + duration;
-            }
+            r.Open(tenant.LockboxEnabled, now, rules.PendingDeadline, cmd.Duration ?? rules.DefaultAccessDuration);
             db.AccessRequests.Add(r);
 
             await audit.AppendAsync(db, new AuditRecord(AuditActions.RequestFiled, Target(r), user.Name, user.Oid, r.TenantId,
@@ -125,7 +107,7 @@ public sealed class LockboxService(
 
         logger.LogInformation("Access request {RequestId} filed for ticket {Ticket} ({Status})", request.Id, request.TicketNumber, request.Status);
         Publish(request);
-        return await ToDtoAsync(request, ct);
+        return await ToDtoAsync(request, user, ct);
     }
 
     public async Task<RequestPage> ListAsync(RequestListQuery query, CancellationToken ct = default)
@@ -150,7 +132,7 @@ public sealed class LockboxService(
         }
 
         var tenantNames = await TenantNamesAsync(db, rows.Select(r => r.TenantId), ct);
-        var items = rows.Select(r => ToDto(r, tenantNames, now)).ToList();
+        var items = rows.Select(r => ToDto(r, tenantNames, user, now)).ToList();
         return new RequestPage(items, total,
             rows.Count > 0 ? new RequestCursor(rows[0].CreatedAt, rows[0].Id) : null,
             rows.Count > 0 ? new RequestCursor(rows[^1].CreatedAt, rows[^1].Id) : null);
@@ -169,9 +151,9 @@ public sealed class LockboxService(
 
     private static IQueryable<AccessRequest> Filtered(ILockboxDbContext db, PortalUser user, RequestListQuery query, DateTimeOffset now)
     {
-        var q = Visible(db, user).AsNoTracking();
+        var q = Visibility.Requests(db, user).AsNoTracking();
         if (query.TicketId is { } ticketId) q = q.Where(r => r.TicketId == ticketId);
-        if (query.Status is { } status) q = WhereEffectiveStatus(q, status, now);
+        if (query.Status is { } status) q = q.Where(AccessRequestLifecycle.HasStatus(status, now));
         if (!string.IsNullOrWhiteSpace(query.Search))
         {
             var s = query.Search.Trim();
@@ -188,9 +170,9 @@ public sealed class LockboxService(
     {
         var user = currentUser.RequireSignedIn();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var r = await Visible(db, user).AsNoTracking().SingleOrDefaultAsync(x => x.Id == id, ct) ?? throw NotFound();
+        var r = await Visibility.Requests(db, user).AsNoTracking().SingleOrDefaultAsync(x => x.Id == id, ct) ?? throw Visibility.RequestNotFound();
         var names = await TenantNamesAsync(db, [r.TenantId], ct);
-        return ToDto(r, names, time.GetUtcNow());
+        return ToDto(r, names, user, time.GetUtcNow());
     }
 
     /// <summary>Pending requests the caller could act on (approvers) or follow (engineers): the navigation badge.</summary>
@@ -199,8 +181,7 @@ public sealed class LockboxService(
         var user = currentUser.RequireSignedIn();
         var now = time.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await Visible(db, user)
-            .CountAsync(r => r.Status == AccessRequestStatus.CustomerNotified && r.PendingUntil > now, ct);
+        return await Visibility.Requests(db, user).CountAsync(AccessRequestLifecycle.HasStatus(AccessRequestStatus.CustomerNotified, now), ct);
     }
 
     public async Task<AccessRequestDto> ApproveAsync(Guid id, ApproveCommand cmd, CancellationToken ct = default)
@@ -208,35 +189,23 @@ public sealed class LockboxService(
         var user = currentUser.RequireApprover();
         await approveValidator.ValidateOrThrowAsync(cmd, ct);
         var signingKey = await signingKeys.GetActiveAsync(ct);
+        var comment = string.IsNullOrWhiteSpace(cmd.Comment) ? null : cmd.Comment.Trim();
 
-        var result = await DecideAsync(id, user, LifecycleEvent.Approve, async (db, r, now, token) =>
+        return await DecideAsync(id, user, RequestAction.Approve, (r, now) =>
         {
             var duration = cmd.Duration ?? r.RequestedDuration;
             if (duration > r.RequestedDuration)
                 throw new InputValidationException(nameof(cmd.Duration),
                     $"You can shorten the access but not extend it: the engineer asked for {FileAccessRequestValidator.Hours(r.RequestedDuration)}.");
-            var ends = now + duration;
-            var reason = string.IsNullOrWhiteSpace(cmd.Comment) ? null : cmd.Comment.Trim();
-            var changed = await PendingAndOpen(db, r, now, user).ExecuteUpdateAsync(s => s
-                .SetProperty(x => x.Status, AccessRequestStatus.Approved)
-                .SetProperty(x => x.DecidedAt, now)
-                .SetProperty(x => x.DecidedByOid, user.Oid)
-                .SetProperty(x => x.DecidedByName, user.Name)
-                .SetProperty(x => x.DecisionReason, reason)
-                .SetProperty(x => x.AccessStartsAt, now)
-                .SetProperty(x => x.AccessEndsAt, ends), token);
-            if (changed == 0) return null;
-            r.Status = AccessRequestStatus.Approved;
-            (r.DecidedAt, r.DecidedByOid, r.DecidedByName, r.DecisionReason, r.AccessStartsAt, r.AccessEndsAt) = (now, user.Oid, user.Name, reason, now, ends);
+            r.Approve(user.Oid, user.Name, now, duration, comment);
             return (AuditActions.RequestApproved, new Dictionary<string, object?>
             {
                 ["grantedMinutes"] = (int)duration.TotalMinutes,
                 ["requestedMinutes"] = r.RequestedMinutes,
-                ["accessEndsAt"] = ends,
-                ["comment"] = reason,
+                ["accessEndsAt"] = r.AccessEndsAt,
+                ["comment"] = comment,
             });
         }, ct, signingKey);
-        return result;
     }
 
     public async Task<AccessRequestDto> DenyAsync(Guid id, DenyCommand cmd, CancellationToken ct = default)
@@ -244,18 +213,9 @@ public sealed class LockboxService(
         var user = currentUser.RequireApprover();
         await denyValidator.ValidateOrThrowAsync(cmd, ct);
         var reason = cmd.Reason.Trim();
-
-        return await DecideAsync(id, user, LifecycleEvent.Deny, async (db, r, now, token) =>
+        return await DecideAsync(id, user, RequestAction.Deny, (r, now) =>
         {
-            var changed = await PendingAndOpen(db, r, now, user).ExecuteUpdateAsync(s => s
-                .SetProperty(x => x.Status, AccessRequestStatus.Denied)
-                .SetProperty(x => x.DecidedAt, now)
-                .SetProperty(x => x.DecidedByOid, user.Oid)
-                .SetProperty(x => x.DecidedByName, user.Name)
-                .SetProperty(x => x.DecisionReason, reason), token);
-            if (changed == 0) return null;
-            r.Status = AccessRequestStatus.Denied;
-            (r.DecidedAt, r.DecidedByOid, r.DecidedByName, r.DecisionReason) = (now, user.Oid, user.Name, reason);
+            r.Deny(user.Oid, user.Name, now, reason);
             return (AuditActions.RequestDenied, new Dictionary<string, object?> { ["reason"] = reason });
         }, ct);
     }
@@ -265,21 +225,9 @@ public sealed class LockboxService(
         var user = currentUser.RequireApprover();
         await revokeValidator.ValidateOrThrowAsync(cmd, ct);
         var reason = string.IsNullOrWhiteSpace(cmd.Reason) ? null : cmd.Reason.Trim();
-
-        return await DecideAsync(id, user, LifecycleEvent.Revoke, async (db, r, now, token) =>
+        return await DecideAsync(id, user, RequestAction.Revoke, (r, now) =>
         {
-            var changed = await db.AccessRequests
-                .Where(x => x.Id == r.Id && x.TenantId == user.TenantId
-                    && x.Status == AccessRequestStatus.Approved && x.AccessEndsAt > now)
-                .ExecuteUpdateAsync(s => s
-                    .SetProperty(x => x.Status, AccessRequestStatus.Revoked)
-                    .SetProperty(x => x.ClosedAt, now)
-                    .SetProperty(x => x.ClosedByName, user.Name)
-                    .SetProperty(x => x.ClosedReason, reason)
-                    .SetProperty(x => x.AccessEndsAt, now), token);
-            if (changed == 0) return null;
-            r.Status = AccessRequestStatus.Revoked;
-            (r.ClosedAt, r.ClosedByName, r.ClosedReason, r.AccessEndsAt) = (now, user.Name, reason, now);
+            r.Revoke(user.Name, now, reason);
             return (AuditActions.RequestRevoked, new Dictionary<string, object?> { ["reason"] = reason });
         }, ct);
     }
@@ -287,106 +235,55 @@ public sealed class LockboxService(
     public async Task<AccessRequestDto> WithdrawAsync(Guid id, CancellationToken ct = default)
     {
         var user = currentUser.RequireEngineer();
-        return await DecideAsync(id, user, LifecycleEvent.Withdraw, async (db, r, now, token) =>
+        return await DecideAsync(id, user, RequestAction.Withdraw, (r, now) =>
         {
-            var changed = await db.AccessRequests
-                .Where(x => x.Id == r.Id && x.EngineerOid == user.Oid
-                    && x.Status == AccessRequestStatus.CustomerNotified && x.PendingUntil > now)
-                .ExecuteUpdateAsync(s => s
-                    .SetProperty(x => x.Status, AccessRequestStatus.Withdrawn)
-                    .SetProperty(x => x.ClosedAt, now)
-                    .SetProperty(x => x.ClosedByName, user.Name), token);
-            if (changed == 0) return null;
-            r.Status = AccessRequestStatus.Withdrawn;
-            (r.ClosedAt, r.ClosedByName) = (now, user.Name);
+            r.Withdraw(user.Name, now);
             return (AuditActions.RequestWithdrawn, new Dictionary<string, object?>());
         }, ct);
     }
 
-    private delegate Task<(string Action, Dictionary<string, object?> Details)?> Transition(
-        ILockboxDbContext db, AccessRequest request, DateTimeOffset now, CancellationToken ct);
+    /// <summary>Applies a domain transition to the request and says what to audit.</summary>
+    private delegate (string Action, Dictionary<string, object?> Details) Transition(AccessRequest request, DateTimeOffset now);
 
     /// <summary>
-    /// Loads the request as the caller may see it and explains up front why the event cannot apply, then
-    /// applies it with a conditional update in the write transaction; a concurrent winner between the two
-    /// turns into a conflict. Reading before the transaction keeps the time a writer holds the database short.
+    /// Loads the request as the caller may see it and explains up front why the action is not theirs to take, then
+    /// writes the domain's transition with a conditional update in the write transaction; a concurrent winner between
+    /// the two turns into a conflict that names it. Reading before the transaction keeps the time a writer holds the
+    /// database short.
     /// </summary>
-    private async Task<AccessRequestDto> DecideAsync(Guid id, PortalUser user, LifecycleEvent @event, Transition apply, CancellationToken ct,
+    private async Task<AccessRequestDto> DecideAsync(Guid id, PortalUser user, RequestAction action, Transition apply, CancellationToken ct,
         ActiveSigningKey? signingKey = null)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var loaded = await Visible(db, user).AsNoTracking().SingleOrDefaultAsync(x => x.Id == id, ct) ?? throw NotFound();
-        EnsureCanApply(loaded, user, @event, time.GetUtcNow());
+        var loaded = await Visibility.Requests(db, user).AsNoTracking().SingleOrDefaultAsync(x => x.Id == id, ct) ?? throw Visibility.RequestNotFound();
+        // Refused here, audited, before any write: e.g. the engineer's own request, another tenant's approver.
+        if (RequestActions.WhyNotAllowed(loaded, user, action) is { } refusal) throw currentUser.Refuse(refusal, member: $"{action}Async");
+        RequestActions.EnsureStateAllows(loaded, action, time.GetUtcNow());
+        var @event = RequestActions.EventOf(action);
 
         var r = await db.InTransactionAsync(async token =>
         {
             var now = time.GetUtcNow();
             var r = loaded.Copy(); // a retried transaction starts again from what was read
-            var outcome = await apply(db, r, now, token);
-            if (outcome is not { } done)
+            RequestActions.EnsureStateAllows(r, action, now);
+            var (auditAction, details) = apply(r, now);
+            if (await Visibility.Requests(db, user).WriteTransitionAsync(r, @event, now, token) == 0)
             {
                 var current = await db.AccessRequests.AsNoTracking().SingleAsync(x => x.Id == id, token);
-                EnsureCanApply(current, user, @event, time.GetUtcNow());
+                RequestActions.EnsureStateAllows(current, action, time.GetUtcNow());
                 throw new ConflictException("The request changed while you were deciding; reload it and try again.");
             }
 
-            await audit.AppendAsync(db, new AuditRecord(done.Action, Target(r), user.Name, user.Oid, r.TenantId, done.Details), token);
+            await audit.AppendAsync(db, new AuditRecord(auditAction, Target(r), user.Name, user.Oid, r.TenantId, details), token);
             if (signingKey is not null && r.Status == AccessRequestStatus.Approved) await grants.IssueAsync(db, r, signingKey, token);
-            if (@event != LifecycleEvent.Withdraw) notifications.RequestDecided(db, r, r.Status);
+            if (action != RequestAction.Withdraw) notifications.RequestDecided(db, r, r.Status);
             return r;
         }, ct);
 
         logger.LogInformation("Access request {RequestId} is now {Status}", r.Id, r.Status);
         Publish(r);
-        return await ToDtoAsync(r, ct);
+        return await ToDtoAsync(r, user, ct);
     }
-
-    private static void EnsureCanApply(AccessRequest r, PortalUser user, LifecycleEvent @event, DateTimeOffset now)
-    {
-        if (@event is LifecycleEvent.Approve or LifecycleEvent.Deny && r.EngineerOid == user.Oid)
-            throw new ForbiddenAccessException("You filed this request, so you cannot decide it.");
-
-        var effective = r.StatusAt(now);
-        var source = AccessRequestLifecycle.SourceOf(@event);
-        if (effective == source) return;
-
-        var verb = @event.ToString().ToLowerInvariant();
-        throw effective switch
-        {
-            AccessRequestStatus.Approved or AccessRequestStatus.Denied when r.DecidedByName is not null =>
-                new ConflictException($"This request was already {effective.Display().ToLowerInvariant()} by {r.DecidedByName} at {r.DecidedAt:yyyy-MM-dd HH:mm} UTC; you cannot {verb} it."),
-            AccessRequestStatus.Expired =>
-                new ConflictException($"This request expired at {r.PendingUntil:yyyy-MM-dd HH:mm} UTC without a decision; you cannot {verb} it. The engineer can file a new request."),
-            AccessRequestStatus.Completed =>
-                new ConflictException($"This access ended at {r.AccessEndsAt:yyyy-MM-dd HH:mm} UTC; there is nothing to {verb}."),
-            AccessRequestStatus.Revoked or AccessRequestStatus.Withdrawn =>
-                new ConflictException($"This request was {effective.Display().ToLowerInvariant()} by {r.ClosedByName} at {r.ClosedAt:yyyy-MM-dd HH:mm} UTC; you cannot {verb} it."),
-            _ => new ConflictException($"This request is {effective.Display()}; you cannot {verb} it."),
-        };
-    }
-
-    private static IQueryable<AccessRequest> PendingAndOpen(ILockboxDbContext db, AccessRequest r, DateTimeOffset now, PortalUser user) =>
-        db.AccessRequests.Where(x => x.Id == r.Id && x.TenantId == user.TenantId && x.EngineerOid != user.Oid
-            && x.Status == AccessRequestStatus.CustomerNotified && x.PendingUntil > now);
-
-    /// <summary>Customers see their tenant's requests; engineers see the requests they filed; anyone else sees nothing.</summary>
-    private static IQueryable<AccessRequest> Visible(ILockboxDbContext db, PortalUser user) => user.Kind switch
-    {
-        PortalUserKind.Customer => db.AccessRequests.Where(r => r.TenantId == user.TenantId),
-        PortalUserKind.Engineer => db.AccessRequests.Where(r => r.EngineerOid == user.Oid),
-        _ => db.AccessRequests.Where(r => false),
-    };
-
-    internal static IQueryable<AccessRequest> WhereEffectiveStatus(IQueryable<AccessRequest> q, AccessRequestStatus status, DateTimeOffset now) => status switch
-    {
-        AccessRequestStatus.CustomerNotified => q.Where(r => r.Status == AccessRequestStatus.CustomerNotified && r.PendingUntil > now),
-        AccessRequestStatus.Expired => q.Where(r => r.Status == AccessRequestStatus.Expired
-            || (r.Status == AccessRequestStatus.CustomerNotified && r.PendingUntil <= now)),
-        AccessRequestStatus.Approved => q.Where(r => r.Status == AccessRequestStatus.Approved && r.AccessEndsAt > now),
-        AccessRequestStatus.Completed => q.Where(r => r.Status == AccessRequestStatus.Completed
-            || (r.Status == AccessRequestStatus.Approved && r.AccessEndsAt <= now)),
-        _ => q.Where(r => r.Status == status),
-    };
 
     private static IOrderedQueryable<AccessRequest> Order(IQueryable<AccessRequest> q, RequestSort sort, bool desc) => (sort, desc) switch
     {
@@ -431,26 +328,25 @@ public sealed class LockboxService(
         return await db.Tenants.AsNoTracking().Where(t => distinct.Contains(t.Id)).ToDictionaryAsync(t => t.Id, t => t.DisplayName, ct);
     }
 
-    private async Task<AccessRequestDto> ToDtoAsync(AccessRequest r, CancellationToken ct)
+    private async Task<AccessRequestDto> ToDtoAsync(AccessRequest r, PortalUser user, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return ToDto(r, await TenantNamesAsync(db, [r.TenantId], ct), time.GetUtcNow());
+        return ToDto(r, await TenantNamesAsync(db, [r.TenantId], ct), user, time.GetUtcNow());
     }
 
-    internal static AccessRequestDto ToDto(AccessRequest r, IReadOnlyDictionary<Guid, string> tenantNames, DateTimeOffset now) => new(
+    internal static AccessRequestDto ToDto(AccessRequest r, IReadOnlyDictionary<Guid, string> tenantNames, PortalUser user, DateTimeOffset now) => new(
         r.Id, r.TenantId, tenantNames.GetValueOrDefault(r.TenantId, ""), r.TicketId, r.TicketNumber,
         r.EngineerOid, r.EngineerName, r.EngineerEmail, r.SupportOrganization,
         r.ScopeKind, r.SubscriptionId, r.ResourceIdList, r.Justification, r.RequestedDuration,
         r.StatusAt(now), r.CreatedAt, r.PendingUntil,
-        r.DecidedByName, r.DecidedAt, r.DecisionReason, r.AccessStartsAt, r.AccessEndsAt,
-        r.ClosedAt, r.ClosedByName, r.ClosedReason);
+        r.Decision, r.ApprovedAutomatically, r.DecidedByName, r.DecidedAt, r.DecisionReason, r.AccessStartsAt, r.AccessEndsAt,
+        r.ClosedAt, r.ClosedByName, r.ClosedReason,
+        r.NextDeadlineAt(now), RequestActions.For(r, user, now), Visibility.CanSeeGrants(user, r));
 
     private void Publish(AccessRequest r) =>
         events.Publish(new AccessRequestChanged(r.Id, r.TenantId, r.EngineerOid, r.Status.ToString()));
 
     internal static string Target(AccessRequest r) => $"access-request/{r.Id}";
-
-    private static NotFoundException NotFound() => new("No such access request. It may not exist, or it belongs to another tenant.");
 
     private static string EscapeLike(string s) => s.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_");
 }

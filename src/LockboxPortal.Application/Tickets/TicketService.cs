@@ -71,7 +71,7 @@ public sealed class TicketService(
         var user = currentUser.RequireSignedIn();
         var pageSize = Math.Clamp(query.PageSize, 1, 200);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var q = Visible(db, user).AsNoTracking();
+        var q = Visibility.Tickets(db, user).AsNoTracking();
         if (query.Status is { } status) q = q.Where(t => t.Status == status);
         if (!string.IsNullOrWhiteSpace(query.Search))
         {
@@ -90,8 +90,8 @@ public sealed class TicketService(
     {
         var user = currentUser.RequireSignedIn();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var t = await Visible(db, user).AsNoTracking().SingleOrDefaultAsync(x => x.Id == id, ct)
-            ?? throw new NotFoundException("No such support ticket. It may not exist, or you may not see it.");
+        var t = await Visibility.Tickets(db, user).AsNoTracking().SingleOrDefaultAsync(x => x.Id == id, ct)
+            ?? throw Visibility.TicketNotFound();
         return ToDto(t, await TenantNamesAsync(db, [t.TenantId], ct));
     }
 
@@ -99,20 +99,13 @@ public sealed class TicketService(
     {
         var user = currentUser.RequireSignedIn();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var t = await Visible(db, user).AsNoTracking().SingleOrDefaultAsync(x => x.Number == number, ct)
-            ?? throw new NotFoundException("No such support ticket. It may not exist, or you may not see it.");
+        var t = await Visibility.Tickets(db, user).AsNoTracking().SingleOrDefaultAsync(x => x.Number == number, ct)
+            ?? throw Visibility.TicketNotFound();
         return ToDto(t, await TenantNamesAsync(db, [t.TenantId], ct));
     }
 
     public IReadOnlyList<string> Products => organizations.CurrentValue.AllProducts.ToList();
     public IReadOnlyList<string> Organizations => organizations.CurrentValue.Organizations.Select(o => o.Name).ToList();
-
-    private static IQueryable<SupportTicket> Visible(ILockboxDbContext db, PortalUser user) => user.Kind switch
-    {
-        PortalUserKind.Customer => db.SupportTickets.Where(t => t.TenantId == user.TenantId),
-        PortalUserKind.Engineer => db.SupportTickets.Where(t => t.AssignedEngineerOid == user.Oid),
-        _ => db.SupportTickets.Where(t => false),
-    };
 
     /// <summary>
     /// Round-robin within the organization: the engineer (known from sign-in) whose last assignment is

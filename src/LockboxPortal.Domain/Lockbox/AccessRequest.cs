@@ -57,16 +57,73 @@ public class AccessRequest
     /// The status as of <paramref name="now"/>: a pending request past its deadline is expired and an
     /// approved one past its window is completed, whether or not the sweeper has written it yet.
     /// </summary>
-    public AccessRequestStatus StatusAt(DateTimeOffset now) => EffectiveStatus(Status, PendingUntil, AccessEndsAt, now);
+    public AccessRequestStatus StatusAt(DateTimeOffset now) => AccessRequestLifecycle.StatusAt(this, now);
 
-    public static AccessRequestStatus EffectiveStatus(
-        AccessRequestStatus stored, DateTimeOffset pendingUntil, DateTimeOffset? accessEndsAt, DateTimeOffset now) => stored switch
+    /// <summary>
+    /// When the clock will next change this request's status, as seen at <paramref name="now"/>: its pending deadline or
+    /// the end of its access; null once nothing is left for the clock to do (or it already has, unrecorded).
+    /// </summary>
+    public DateTimeOffset? NextDeadlineAt(DateTimeOffset now) => StatusAt(now) == Status ? AccessRequestLifecycle.DeadlineOf(this) : null;
+
+    /// <summary>What the customer's side decided (Approved or Denied), whatever happened after; null while undecided.</summary>
+    public AccessRequestStatus? Decision => DecidedAt is null ? null
+        : AccessStartsAt is null ? AccessRequestStatus.Denied : AccessRequestStatus.Approved;
+
+    /// <summary>Approved by the portal itself because the customer had Lockbox off: the only decision without a person.</summary>
+    public bool ApprovedAutomatically => DecidedAt is not null && DecidedByOid is null;
+
+    /// <summary>Files a new request: it waits for the customer, or, with Lockbox off, is approved on the record at once.</summary>
+    public void Open(bool lockboxEnabled, DateTimeOffset now, TimeSpan pendingDeadline, TimeSpan duration)
     {
-        AccessRequestStatus.CustomerNotified when pendingUntil <= now => AccessRequestStatus.Expired,
-        AccessRequestStatus.Approved when accessEndsAt is { } end && end <= now => AccessRequestStatus.Completed,
-        _ => stored,
-    };
+        CreatedAt = now;
+        PendingUntil = now + pendingDeadline;
+        RequestedMinutes = (int)Math.Ceiling(duration.TotalMinutes);
+        Status = AccessRequestLifecycle.InitialStatus(lockboxEnabled);
+        if (Status == AccessRequestStatus.Approved)
+            (DecidedAt, DecidedByName, DecisionReason, AccessStartsAt, AccessEndsAt) = (now, SystemActor, LockboxNotEnabledReason, now, now + duration);
+    }
 
-    public bool IsActiveAt(DateTimeOffset now) =>
-        Status == AccessRequestStatus.Approved && AccessStartsAt <= now && now < AccessEndsAt;
+    public void Approve(Guid byOid, string byName, DateTimeOffset now, TimeSpan duration, string? comment)
+    {
+        AccessRequestLifecycle.Move(this, LifecycleEvent.Approve, now);
+        (DecidedAt, DecidedByOid, DecidedByName, DecisionReason, AccessStartsAt, AccessEndsAt) = (now, byOid, byName, comment, now, now + duration);
+    }
+
+    public void Deny(Guid byOid, string byName, DateTimeOffset now, string reason)
+    {
+        AccessRequestLifecycle.Move(this, LifecycleEvent.Deny, now);
+        (DecidedAt, DecidedByOid, DecidedByName, DecisionReason) = (now, byOid, byName, reason);
+    }
+
+    public void Withdraw(string byName, DateTimeOffset now)
+    {
+        AccessRequestLifecycle.Move(this, LifecycleEvent.Withdraw, now);
+        (ClosedAt, ClosedByName) = (now, byName);
+    }
+
+    /// <summary>Ends approved access now; the window closes with it, so every check after this refuses the grant.</summary>
+    public void Revoke(string byName, DateTimeOffset now, string? reason)
+    {
+        AccessRequestLifecycle.Move(this, LifecycleEvent.Revoke, now);
+        (ClosedAt, ClosedByName, ClosedReason, AccessEndsAt) = (now, byName, reason, now);
+    }
+
+    /// <summary>The pending deadline passed without a decision: closed by the clock when the deadline passed.</summary>
+    public void Expire(DateTimeOffset now)
+    {
+        AccessRequestLifecycle.Move(this, LifecycleEvent.Expire, now);
+        (ClosedAt, ClosedByName) = (PendingUntil, SystemActor);
+    }
+
+    /// <summary>The access window ended: closed by the clock when it ended.</summary>
+    public void Complete(DateTimeOffset now)
+    {
+        AccessRequestLifecycle.Move(this, LifecycleEvent.Complete, now);
+        (ClosedAt, ClosedByName) = (AccessEndsAt, SystemActor);
+    }
+
+    /// <summary>The actor the clock and the portal act as.</summary>
+    public const string SystemActor = "System";
+
+    public const string LockboxNotEnabledReason = "Lockbox not enabled";
 }

@@ -65,7 +65,7 @@ public sealed class GrantTests : IAsyncLifetime
         var r = await _f.FileAsync(Mia, Scenario.Request(ticket.Number));
         Assert.Equal(AccessRequestStatus.Approved, r.Status);
 
-        var grant = await _f.As(Uma, sp => sp.GetRequiredService<GrantService>().GetGrantAsync(r.Id));
+        var grant = await _f.As(Carol, sp => sp.GetRequiredService<GrantService>().GetGrantAsync(r.Id));
 
         Assert.True((await VerifyAsync(grant!.Token)).IsValid);
     }
@@ -118,10 +118,16 @@ public sealed class GrantTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Grant_is_for_its_engineer_and_the_tenants_users_only()
+    public async Task Grant_is_for_its_engineer_and_the_tenants_approvers_only()
     {
         var (r, _) = await ApprovedAsync();
-        Assert.NotNull(await _f.As(Uma, sp => sp.GetRequiredService<GrantService>().GetGrantAsync(r.Id)));
+        Assert.NotNull(await _f.As(Mia, sp => sp.GetRequiredService<GrantService>().GetGrantAsync(r.Id)));
+        Assert.NotNull(await _f.As(Carol, sp => sp.GetRequiredService<GrantService>().GetGrantAsync(r.Id)));
+        Assert.NotNull(await _f.As(Adam, sp => sp.GetRequiredService<GrantService>().GetGrantAsync(r.Id)));
+        // Uma sees the request (her tenant's) but not the grant that opens her environment.
+        Assert.NotNull(await _f.As(Uma, sp => sp.GetRequiredService<LockboxService>().GetAsync(r.Id)));
+        Assert.False((await _f.As(Uma, sp => sp.GetRequiredService<LockboxService>().GetAsync(r.Id))).CanSeeGrant);
+        await Assert.ThrowsAsync<ForbiddenAccessException>(() => _f.As(Uma, sp => sp.GetRequiredService<GrantService>().GetGrantAsync(r.Id)));
         await Assert.ThrowsAsync<NotFoundException>(() => _f.As(Ravi, sp => sp.GetRequiredService<GrantService>().GetGrantAsync(r.Id)));
         await Assert.ThrowsAsync<NotFoundException>(() => _f.As(Frank, sp => sp.GetRequiredService<GrantService>().GetGrantAsync(r.Id)));
         await Assert.ThrowsAsync<ForbiddenAccessException>(() => _f.As(null, sp => sp.GetRequiredService<GrantService>().GetGrantAsync(r.Id)));

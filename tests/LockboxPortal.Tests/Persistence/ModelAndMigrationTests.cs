@@ -88,7 +88,7 @@ public sealed class ModelAndMigrationTests
             .UseLockboxProvider(DatabaseProvider.Sqlite, f.ConnectionString).Options);
         await WriteProductionLikeStatisticsAsync(f);
         var tenant = Guid.NewGuid();
-        var filtered = LockboxService.WhereEffectiveStatus(db.AccessRequests.Where(r => r.TenantId == tenant), status, DateTimeOffset.UtcNow);
+        var filtered = db.AccessRequests.Where(r => r.TenantId == tenant).Where(AccessRequestLifecycle.HasStatus(status, DateTimeOffset.UtcNow));
 
         var plan = await PlanAsync(f, filtered.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id).Take(25).ToQueryString());
 

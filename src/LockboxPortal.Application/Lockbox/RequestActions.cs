@@ -1,0 +1,72 @@
+using LockboxPortal.Application.Common;
+using LockboxPortal.Application.Security;
+using LockboxPortal.Domain.Lockbox;
+
+namespace LockboxPortal.Application.Lockbox;
+
+/// <summary>What a person can do to a request: the lifecycle events a user may cause.</summary>
+public enum RequestAction
+{
+    Approve,
+    Deny,
+    Revoke,
+    Withdraw,
+}
+
+/// <summary>
+/// The one list of who may do what to a request, now: the services refuse what it leaves out, and request DTOs
+/// carry what it allows, so pages show exactly those actions and re-implement nothing.
+/// </summary>
+public static class RequestActions
+{
+    public static LifecycleEvent EventOf(RequestAction action) => action switch
+    {
+        RequestAction.Approve => LifecycleEvent.Approve,
+        RequestAction.Deny => LifecycleEvent.Deny,
+        RequestAction.Revoke => LifecycleEvent.Revoke,
+        RequestAction.Withdraw => LifecycleEvent.Withdraw,
+        _ => throw new ArgumentOutOfRangeException(nameof(action), action, null),
+    };
+
+    /// <summary>Why the person may not take this kind of action on this request at all, whatever its state; null when they may.</summary>
+    public static string? WhyNotAllowed(AccessRequest r, PortalUser user, RequestAction action) => action switch
+    {
+        RequestAction.Approve or RequestAction.Deny when !(user.IsApprover && r.TenantId == user.TenantId) =>
+            "Only a Global Administrator or a Lockbox approver of this tenant can decide access requests.",
+        RequestAction.Approve or RequestAction.Deny when r.EngineerOid == user.Oid =>
+            "You filed this request, so you cannot decide it.",
+        RequestAction.Revoke when !(user.IsApprover && r.TenantId == user.TenantId) =>
+            "Only a Global Administrator or a Lockbox approver of this tenant can revoke access.",
+        RequestAction.Withdraw when !(user.IsEngineer && r.EngineerOid == user.Oid) =>
+            "Only the engineer who filed a request can withdraw it.",
+        _ => null,
+    };
+
+    public static IReadOnlySet<RequestAction> For(AccessRequest r, PortalUser user, DateTimeOffset now) =>
+        Enum.GetValues<RequestAction>().Where(a => WhyNotAllowed(r, user, a) is null && r.Allows(EventOf(a), now)).ToHashSet();
+
+    /// <summary>
+    /// Returns when the request's state allows <paramref name="action"/> now; otherwise throws a conflict that says
+    /// what happened to it and who did it. (Whether the person may act at all is <see cref="WhyNotAllowed"/>.)
+    /// </summary>
+    public static void EnsureStateAllows(AccessRequest r, RequestAction action, DateTimeOffset now)
+    {
+        var @event = EventOf(action);
+        if (r.Allows(@event, now)) return;
+
+        var effective = r.StatusAt(now);
+        var verb = action.ToString().ToLowerInvariant();
+        throw effective switch
+        {
+            AccessRequestStatus.Approved or AccessRequestStatus.Denied when r.DecidedByName is not null =>
+                new ConflictException($"This request was already {effective.Display().ToLowerInvariant()} by {r.DecidedByName} at {r.DecidedAt:yyyy-MM-dd HH:mm} UTC; you cannot {verb} it."),
+            AccessRequestStatus.Expired =>
+                new ConflictException($"This request expired at {r.PendingUntil:yyyy-MM-dd HH:mm} UTC without a decision; you cannot {verb} it. The engineer can file a new request."),
+            AccessRequestStatus.Completed =>
+                new ConflictException($"This access ended at {r.AccessEndsAt:yyyy-MM-dd HH:mm} UTC; there is nothing to {verb}."),
+            AccessRequestStatus.Revoked or AccessRequestStatus.Withdrawn =>
+                new ConflictException($"This request was {effective.Display().ToLowerInvariant()} by {r.ClosedByName} at {r.ClosedAt:yyyy-MM-dd HH:mm} UTC; you cannot {verb} it."),
+            _ => new ConflictException($"This request is {effective.Display()}; you cannot {verb} it."),
+        };
+    }
+}

@@ -1,0 +1,28 @@
+using LockboxPortal.Domain.Lockbox;
+using Microsoft.EntityFrameworkCore;
+
+namespace LockboxPortal.Application.Lockbox;
+
+internal static class TransitionWrites
+{
+    /// <summary>
+    /// Writes what a domain transition changed, on the condition that the stored row still allows the event at
+    /// <paramref name="now"/>: of two writers racing for the same request, one updates a row and the other none.
+    /// Every lifecycle field is written from <paramref name="after"/>; none of them changes without a status change,
+    /// so a row that still meets the condition holds exactly what the transition started from.
+    /// </summary>
+    public static Task<int> WriteTransitionAsync(this IQueryable<AccessRequest> scope, AccessRequest after, LifecycleEvent @event,
+        DateTimeOffset now, CancellationToken ct) =>
+        scope.Where(x => x.Id == after.Id).Where(AccessRequestLifecycle.Allows(@event, now))
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(x => x.Status, after.Status)
+                .SetProperty(x => x.DecidedAt, after.DecidedAt)
+                .SetProperty(x => x.DecidedByOid, after.DecidedByOid)
+                .SetProperty(x => x.DecidedByName, after.DecidedByName)
+                .SetProperty(x => x.DecisionReason, after.DecisionReason)
+                .SetProperty(x => x.AccessStartsAt, after.AccessStartsAt)
+                .SetProperty(x => x.AccessEndsAt, after.AccessEndsAt)
+                .SetProperty(x => x.ClosedAt, after.ClosedAt)
+                .SetProperty(x => x.ClosedByName, after.ClosedByName)
+                .SetProperty(x => x.ClosedReason, after.ClosedReason), ct);
+}
