@@ -7,7 +7,9 @@ using LockboxPortal.Domain.Tenants;
 using LockboxPortal.Domain.Tickets;
 using LockboxPortal.Domain.Users;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace LockboxPortal.Application.Persistence;
 
@@ -29,6 +31,7 @@ public interface ILockboxDbContext : IAsyncDisposable
     DbSet<ServicePrincipalCredential> ServicePrincipalCredentials { get; }
 
     DatabaseFacade Database { get; }
+    ChangeTracker ChangeTracker { get; }
     Task<int> SaveChangesAsync(CancellationToken cancellationToken = default);
 
     /// <summary>
@@ -37,6 +40,9 @@ public interface ILockboxDbContext : IAsyncDisposable
     /// Dispose the result after commit or rollback.
     /// </summary>
     ValueTask<IDisposable?> EnterWriteAsync(CancellationToken cancellationToken) => ValueTask.FromResult<IDisposable?>(null);
+
+    /// <summary>Whether the write failed on a unique index or key (another writer holds that value), as the provider reports it.</summary>
+    bool IsUniqueConstraintViolation(DbUpdateException exception);
 }
 
 /// <summary>Creates a fresh context per operation (a Blazor circuit outlives any request).</summary>
@@ -48,20 +54,45 @@ public interface ILockboxDbContextFactory
 public static class TransactionExtensions
 {
     /// <summary>
-    /// Runs <paramref name="work"/> in one transaction under the provider's execution strategy, so a
-    /// transient failure on Azure SQL replays the whole unit rather than half of it.
+    /// Runs <paramref name="work"/> in one transaction under the provider's execution strategy, so a transient
+    /// failure on Azure SQL replays the whole unit rather than half of it. Each attempt starts on an empty change
+    /// tracker: what a rolled-back attempt added (an audit entry, a grant) is not carried into the next one. When
+    /// the failure leaves the commit's outcome unknown, the attempt's last audit entry is read back: if it is
+    /// there, the work committed and its result stands, rather than replaying it into a false conflict.
     /// </summary>
     public static Task<T> InTransactionAsync<T>(this ILockboxDbContext db, Func<CancellationToken, Task<T>> work, CancellationToken ct)
     {
         var strategy = db.Database.CreateExecutionStrategy();
-        return strategy.ExecuteAsync(async token =>
+        return strategy.ExecuteAsync(new Attempt<T>(db, work), static (_, attempt, token) => attempt.RunAsync(token),
+            static (_, attempt, token) => attempt.VerifyAsync(token), ct);
+    }
+
+    private sealed class Attempt<T>(ILockboxDbContext db, Func<CancellationToken, Task<T>> work)
+    {
+        private (long Sequence, string Hash)? _marker;
+        private T _result = default!;
+
+        public async Task<T> RunAsync(CancellationToken ct)
         {
-            using var turn = await db.EnterWriteAsync(token);
-            await using var tx = await db.Database.BeginTransactionAsync(token);
-            var result = await work(token);
-            await db.SaveChangesAsync(token);
-            await tx.CommitAsync(token);
-            return result;
-        }, ct);
+            db.ChangeTracker.Clear();
+            _marker = null;
+            using var turn = await db.EnterWriteAsync(ct);
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            _result = await work(ct);
+            _marker = db.ChangeTracker.Entries<AuditEntry>().Where(e => e.State == EntityState.Added)
+                .Select(e => ((long, string)?)(e.Entity.Sequence, e.Entity.Hash)).LastOrDefault();
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+            return _result;
+        }
+
+        /// <summary>Did the failed attempt commit after all? Only an attempt that wrote an audit entry can tell; others replay.</summary>
+        public async Task<ExecutionResult<T>> VerifyAsync(CancellationToken ct)
+        {
+            if (_marker is not { } m) return new ExecutionResult<T>(false, default!);
+            db.ChangeTracker.Clear();
+            var landed = await db.AuditEntries.AsNoTracking().AnyAsync(e => e.Sequence == m.Sequence && e.Hash == m.Hash, ct);
+            return new ExecutionResult<T>(landed, landed ? _result : default!);
+        }
     }
 }

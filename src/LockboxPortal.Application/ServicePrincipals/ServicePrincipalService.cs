@@ -61,8 +61,9 @@ public sealed class ServicePrincipalService(
             foreach (var scope in scopes)
                 await directory.AssignContributorAsync(user.TenantId, scope, app.PrincipalObjectId, ct);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex)
         {
+            // Whatever stopped us, cancellation included: an application left behind would hold the name and a role.
             await UndoAsync(user.TenantId, app, scopes, ex);
             throw;
         }
@@ -113,10 +114,12 @@ public sealed class ServicePrincipalService(
                 return 0;
             }, ct);
         }
-        catch (DbUpdateException ex)
+        catch (Exception ex)
         {
             await UndoAsync(user.TenantId, app, scopes, ex);
-            throw ExistingName(displayName);
+            // Only the unique index on the name means another creation won the race; anything else is what it is.
+            if (ex is DbUpdateException update && db.IsUniqueConstraintViolation(update)) throw ExistingName(displayName);
+            throw;
         }
 
         log.LogInformation("Service principal {AppId} ({Scopes}) created with credential {KeyId} ending {EndsAt:O}",
@@ -172,7 +175,7 @@ public sealed class ServicePrincipalService(
         var user = currentUser.RequireGlobalAdministrator();
         await rotateValidator.ValidateOrThrowAsync(cmd, ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var principal = await LoadAsync(db, user, id, tracked: true, ct);
+        var principal = await LoadAsync(db, user, id, tracked: false, ct);
         if (principal.Version != expectedVersion)
             throw new ConflictException($"'{principal.DisplayName}' was changed since you opened it; reload the list and try again.");
 
@@ -203,12 +206,16 @@ public sealed class ServicePrincipalService(
         {
             await db.InTransactionAsync(async token =>
             {
-                foreach (var old in removed) principal.Credentials.Remove(old);
-                db.ServicePrincipalCredentials.RemoveRange(removed);
+                // Loaded again inside the transaction: every attempt of it works on what the database holds now.
+                var current = await LoadAsync(db, user, id, tracked: true, token);
+                if (current.Version != principal.Version) throw new DbUpdateConcurrencyException("The service principal changed during the rotation.");
+                var gone = current.Credentials.Where(c => removed.Any(r => r.KeyId == c.KeyId)).ToList();
+                foreach (var old in gone) current.Credentials.Remove(old);
+                db.ServicePrincipalCredentials.RemoveRange(gone);
                 var entity = ToEntity(credential);
-                entity.ServicePrincipalId = principal.Id;
+                entity.ServicePrincipalId = current.Id;
                 db.ServicePrincipalCredentials.Add(entity);
-                principal.Version = Guid.NewGuid();
+                current.Version = Guid.NewGuid();
                 await audit.AppendAsync(db, new AuditRecord(AuditActions.ServicePrincipalRotated, $"service-principal/{principal.AppId}",
                     user.Name, user.Oid, user.TenantId, new Dictionary<string, object?>
                     {
@@ -237,11 +244,11 @@ public sealed class ServicePrincipalService(
     {
         var user = currentUser.RequireGlobalAdministrator();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var principal = await LoadAsync(db, user, id, tracked: true, ct);
+        var principal = await LoadAsync(db, user, id, tracked: false, ct);
         await directory.DeleteApplicationAsync(user.TenantId, principal.ApplicationObjectId, principal.PrincipalObjectId, principal.ScopeList, ct);
         await db.InTransactionAsync(async token =>
         {
-            db.ServicePrincipals.Remove(principal);
+            db.ServicePrincipals.Remove(await LoadAsync(db, user, id, tracked: true, token));
             await audit.AppendAsync(db, new AuditRecord(AuditActions.ServicePrincipalDeleted, $"service-principal/{principal.AppId}",
                 user.Name, user.Oid, user.TenantId, new Dictionary<string, object?>
                 {
