@@ -23,7 +23,7 @@ public sealed class OpenTicketValidator : AbstractValidator<OpenTicketCommand>
             .Must(p => organizations.CurrentValue.AllProducts.Contains(p, StringComparer.OrdinalIgnoreCase))
             .WithMessage(_ => $"Choose a product from the list: {string.Join(", ", organizations.CurrentValue.AllProducts)}.");
         RuleFor(c => c.ResourceId)
-            .Must(id => id!.Length <= FileAccessRequestValidator.MaxResourceIdLength && FileAccessRequestValidator.ResourceIdPattern().IsMatch(id))
+            .Must(id => id!.Length <= FileAccessRequestValidator.MaxResourceIdLength && FileAccessRequestValidator.IsResourceId(id))
             .When(c => !string.IsNullOrWhiteSpace(c.ResourceId))
             .WithMessage("Enter an Azure resource id of the form /subscriptions/{id}/resourceGroups/{name}[/providers/...], or leave it empty.");
         RuleFor(c => c.SupportOrganization)

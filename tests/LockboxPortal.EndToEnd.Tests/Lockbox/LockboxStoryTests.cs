@@ -161,7 +161,7 @@ public sealed partial class LockboxStoryTests(PortalServer server) : IAsyncLifet
         {
             var (mia, _, _) = await FileRequestAsync("Restart the stuck machine config daemon pods on the nodes.");
             await mia.ExpectTextAsync("request-status", "Approved");
-            await mia.ExpectTextAsync("decision", "Lockbox not enabled");
+            await mia.ExpectTextAsync("decision", "Lockbox is off for Contoso");
             await PortalServer.ScreenshotAsync(mia, "auto-approved");
         }
         finally
