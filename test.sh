@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of Lockbox Portal on a fresh machine: installs what the tests need (Debian's Chromium
-# for the browser tests, the local dotnet tools), builds once, runs the three test projects and prints
-# the totals as its last line: "N passed, M failed".
+# for the browser tests, the local dotnet tools), builds once, runs the three test projects (the slow suites
+# as a step of their own) and prints the totals as its last line: "N passed, M failed".
 set -uo pipefail
 cd "$(dirname "$0")"
 
@@ -20,11 +20,24 @@ fi
 results="artifacts/test-results"
 rm -rf "$results"; mkdir -p "$results"
 status=0
-for project in tests/LockboxPortal.Tests tests/LockboxPortal.Web.Tests tests/LockboxPortal.EndToEnd.Tests; do
-  name=$(basename "$project")
+# --- Test steps: the quick tests of each project first, then the slow suites of LockboxPortal.Tests
+# (SIGKILL faults, abuse corpus, load; [Trait("Category","Slow")]) as a step of their own. Each step writes
+# its own .trx; the totals below sum them all. Steps: "project|name|filter".
+steps=(
+  "tests/LockboxPortal.Tests|LockboxPortal.Tests|Category!=Slow"
+  "tests/LockboxPortal.Web.Tests|LockboxPortal.Web.Tests|"
+  "tests/LockboxPortal.EndToEnd.Tests|LockboxPortal.EndToEnd.Tests|"
+  "tests/LockboxPortal.Tests|LockboxPortal.Tests.Slow|Category=Slow"
+)
+for step in "${steps[@]}"; do
+  IFS='|' read -r project name filter <<<"$step"
   echo "== $name"
-  dotnet test "$project" --no-build -nologo --logger "trx;LogFileName=$PWD/$results/$name.trx" --logger "console;verbosity=minimal" || status=1
+  started=$SECONDS
+  dotnet test "$project" --no-build -nologo ${filter:+--filter "$filter"} \
+    --logger "trx;LogFileName=$PWD/$results/$name.trx" --logger "console;verbosity=minimal" || status=1
+  echo "   $name took $((SECONDS - started)) s"
 done
+# --- end of test steps
 
 passed=0; failed=0
 for trx in "$results"/*.trx; do
@@ -33,7 +46,7 @@ for trx in "$results"/*.trx; do
   p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters"); f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
 done
-expected=3; found=$(ls "$results"/*.trx 2>/dev/null | wc -l)
+expected=${#steps[@]}; found=$(ls "$results"/*.trx 2>/dev/null | wc -l)
 if [ "$found" -lt "$expected" ]; then failed=$((failed + expected - found)); status=1; echo "A test project did not report results."; fi
 [ "$passed" -eq 0 ] && status=1
 echo "$passed passed, $failed failed"

@@ -31,10 +31,9 @@ public sealed class AccessibilityTests(PortalServer server)
     [MemberData(nameof(MainPages))]
     public async Task Main_pages_have_no_serious_or_critical_accessibility_violations(string persona, string path, string screenshot)
     {
-        var page = await server.SignInAsync(DemoPersonas.Find(persona)!);
+        var page = await server.OpenAsAsync(DemoPersonas.Find(persona)!, path);
         try
         {
-            await page.OpenAsync(server, path);
             await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
             await PortalServer.ScreenshotAsync(page, screenshot);
             await AssertAccessibleAsync(page);
@@ -48,10 +47,9 @@ public sealed class AccessibilityTests(PortalServer server)
     [Fact]
     public async Task Request_details_and_the_sign_in_page_are_accessible()
     {
-        var page = await server.SignInAsync(DemoPersonas.Carol);
+        var page = await server.OpenAsAsync(DemoPersonas.Carol, "/lockbox");
         try
         {
-            await page.OpenAsync(server, "/lockbox");
             await page.ByTestId("request-grid").Locator("tbody tr a").First.ClickAsync();
             await Expect(page.ByTestId("request-status")).ToBeVisibleAsync();
             await PortalServer.ScreenshotAsync(page, "a11y-request-details");
@@ -72,10 +70,9 @@ public sealed class AccessibilityTests(PortalServer server)
     [Fact]
     public async Task The_blade_works_at_phone_width_and_in_the_dark_theme()
     {
-        var page = await server.SignInAsync(DemoPersonas.Adam, width: 390, height: 844);
+        var page = await server.OpenAsAsync(DemoPersonas.Adam, "/lockbox", width: 390, height: 844);
         try
         {
-            await page.OpenAsync(server, "/lockbox");
             await Expect(page.ByTestId("request-grid")).ToBeVisibleAsync();
             await PortalServer.ScreenshotAsync(page, "phone-blade");
             var overflow = await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth > window.innerWidth + 1");

@@ -23,9 +23,10 @@ public sealed partial class LockboxStoryTests(PortalServer server) : IAsyncLifet
         foreach (var c in _contexts) await c.CloseAsync();
     }
 
+    /// <summary>A signed-in browser context of <paramref name="persona"/> on a blank page: each use opens its page first.</summary>
     private async Task<IPage> As(DemoPersona persona, int width = 1366)
     {
-        var page = await server.SignInAsync(persona, width);
+        var page = await server.NewSessionAsync(persona, width);
         _contexts.Add(page.Context);
         return page;
     }

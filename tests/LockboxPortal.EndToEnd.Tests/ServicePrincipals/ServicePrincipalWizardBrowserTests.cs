@@ -23,7 +23,7 @@ public sealed class ServicePrincipalWizardBrowserTests(PortalServer server)
     public async Task A_global_administrator_completes_the_wizard_sees_the_secret_once_and_rotates_it()
     {
         var name = "e2e-aro-sp-" + Guid.NewGuid().ToString("N")[..6];
-        var page = await server.SignInAsync(DemoPersonas.Carol);
+        var page = await server.OpenAsAsync(DemoPersonas.Carol, "/");
         try
         {
             await page.Context.GrantPermissionsAsync(["clipboard-read", "clipboard-write"], new() { Origin = server.BaseUrl });
@@ -105,7 +105,7 @@ public sealed class ServicePrincipalWizardBrowserTests(PortalServer server)
     [Fact]
     public async Task A_user_who_is_not_a_global_administrator_has_no_link_and_is_turned_away()
     {
-        var page = await server.SignInAsync(DemoPersonas.Uma);
+        var page = await server.OpenAsAsync(DemoPersonas.Uma, "/");
         try
         {
             Assert.Equal(0, await page.GetByRole(AriaRole.Link, new() { Name = "Service principals" }).CountAsync());

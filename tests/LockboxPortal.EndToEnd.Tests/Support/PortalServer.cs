@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using LockboxPortal.Infrastructure.Demo;
 using LockboxPortal.Web.Tests.Support;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -49,16 +50,50 @@ public sealed class PortalServer : IAsyncLifetime
     /// <summary>A fresh browser context signed in as <paramref name="persona"/> through the sign-in page, on the home page.</summary>
     public async Task<IPage> SignInAsync(DemoPersona persona, int width = 1366, int height = 900)
     {
-        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
-        // Generous: CI machines have two cores and the suite runs the portal, Chromium and the tests at once.
-        context.SetDefaultTimeout(30_000);
-        context.SetDefaultNavigationTimeout(45_000);
-        var page = await context.NewPageAsync();
+        var page = await NewPageAsync(width, height, storageState: null);
         await page.GotoAsync($"{BaseUrl}/account/signin");
         await page.ClickAsync($"[data-testid=persona-{persona.Key}]");
         await page.WaitForURLAsync($"{BaseUrl}/");
         await WaitForCircuitAsync(page);
         return page;
+    }
+
+    /// <summary>
+    /// A fresh browser context (own cookies, own circuits) carrying <paramref name="persona"/>'s sign-in, on a
+    /// blank page. The sign-in itself goes through the sign-in page once per persona and run; later contexts
+    /// start from its cookies, which saves each test a sign-in page and a home page with their circuits.
+    /// </summary>
+    public async Task<IPage> NewSessionAsync(DemoPersona persona, int width = 1366, int height = 900) =>
+        await NewPageAsync(width, height, await _sessions.GetOrAdd(persona.Key, _ => SignInOnceAsync(persona)));
+
+    /// <summary><see cref="NewSessionAsync"/> on <paramref name="path"/>, interactive.</summary>
+    public async Task<IPage> OpenAsAsync(DemoPersona persona, string path, int width = 1366, int height = 900)
+    {
+        var page = await NewSessionAsync(persona, width, height);
+        await page.OpenAsync(this, path);
+        return page;
+    }
+
+    private readonly ConcurrentDictionary<string, Task<string>> _sessions = new();
+
+    private async Task<string> SignInOnceAsync(DemoPersona persona)
+    {
+        var page = await SignInAsync(persona);
+        try { return await page.Context.StorageStateAsync(); }
+        finally { await page.Context.CloseAsync(); }
+    }
+
+    private async Task<IPage> NewPageAsync(int width, int height, string? storageState)
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            ViewportSize = new ViewportSize { Width = width, Height = height },
+            StorageState = storageState,
+        });
+        // Generous: CI machines have two cores and the suite runs the portal, Chromium and the tests at once.
+        context.SetDefaultTimeout(30_000);
+        context.SetDefaultNavigationTimeout(45_000);
+        return await context.NewPageAsync();
     }
 
     /// <summary>

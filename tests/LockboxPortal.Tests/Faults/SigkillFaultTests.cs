@@ -33,6 +33,7 @@ public sealed class FaultCollection
 /// still up to the scheduler, which is the point.
 /// </para>
 /// </summary>
+[Trait(Category.Name, Category.Slow)]
 [Collection(FaultCollection.Name)]
 public sealed class SigkillFaultTests(ITestOutputHelper output) : IAsyncLifetime
 {

@@ -28,6 +28,7 @@ public sealed class LoadCollection
     public const string Name = "Load (runs alone)";
 }
 
+[Trait(Category.Name, Category.Slow)]
 [Collection(LoadCollection.Name)]
 public sealed class ConcurrentUsersLoadTests(ITestOutputHelper output) : IAsyncLifetime
 {

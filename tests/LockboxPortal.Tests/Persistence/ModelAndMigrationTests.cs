@@ -48,7 +48,7 @@ public sealed class ModelAndMigrationTests
         await using var f = new PortalFixture(sqliteOnly: true);
         Assert.False(File.Exists(f.DatabasePath));
 
-        await f.InitializeAsync();
+        await f.InitializeAsync(fromTemplate: false);
 
         Assert.True(File.Exists(f.DatabasePath));
         await using var conn = new SqliteConnection(f.ConnectionString);

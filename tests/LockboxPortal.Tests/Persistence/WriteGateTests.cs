@@ -14,11 +14,23 @@ public sealed class WriteGateTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _f.DisposeAsync();
 
-    /// <summary>Another writer's flow (a different circuit or request), which does not inherit this one's turn.</summary>
-    private static Task<IDisposable?> OtherFlow(LockboxDbContext db, CancellationToken ct)
+    /// <summary>
+    /// Another writer's flow (a different circuit or request), which does not inherit this one's turn.
+    /// <see cref="Writer.Queued"/> completes once the writer has asked for its turn: from then on it either
+    /// holds the gate or waits in its queue, so the tests need no sleep to know it got that far.
+    /// </summary>
+    private sealed record Writer(Task Queued, Task<IDisposable?> Turn);
+
+    private static Writer OtherFlow(LockboxDbContext db, CancellationToken ct)
     {
+        var queued = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using (ExecutionContext.SuppressFlow())
-            return Task.Run(async () => await db.EnterWriteAsync(ct));
+            return new Writer(queued.Task, Task.Run(async () =>
+            {
+                var turn = db.EnterWriteAsync(ct);
+                queued.SetResult();
+                return await turn;
+            }));
     }
 
     private Task<LockboxDbContext> NewContextAsync() =>
@@ -33,11 +45,11 @@ public sealed class WriteGateTests : IAsyncLifetime
         var turn = await first.EnterWriteAsync(CancellationToken.None);
         Assert.NotNull(turn);
         var waiting = OtherFlow(second, CancellationToken.None);
-        await Task.Delay(200);
-        Assert.False(waiting.IsCompleted, "The second writer must wait while the first holds the gate.");
+        await waiting.Queued;
+        Assert.False(waiting.Turn.IsCompleted, "The second writer must wait while the first holds the gate.");
 
         turn!.Dispose();
-        var next = await waiting.WaitAsync(TimeSpan.FromSeconds(5));
+        var next = await waiting.Turn.WaitAsync(TimeSpan.FromSeconds(5));
         Assert.NotNull(next);
         next!.Dispose();
     }
@@ -60,12 +72,16 @@ public sealed class WriteGateTests : IAsyncLifetime
         await using var first = await NewContextAsync();
         await using var second = await NewContextAsync();
         var turn = await first.EnterWriteAsync(CancellationToken.None);
-        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+        using var cancel = new CancellationTokenSource();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => OtherFlow(second, cancel.Token));
+        var waiting = OtherFlow(second, cancel.Token);
+        await waiting.Queued;
+        Assert.False(waiting.Turn.IsCompleted, "The second writer must wait while the first holds the gate.");
+        cancel.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.Turn);
 
         turn!.Dispose();
-        var again = await OtherFlow(second, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5));
+        var again = await OtherFlow(second, CancellationToken.None).Turn.WaitAsync(TimeSpan.FromSeconds(5));
         Assert.NotNull(again);
         again!.Dispose();
     }

@@ -15,6 +15,7 @@ namespace LockboxPortal.Tests.Security;
 /// The hostile corpus through every command, query and service method that takes text: zero unexpected
 /// exceptions; each refusal an expected kind with a readable message; each acceptance stored as typed.
 /// </summary>
+[Trait(Category.Name, Category.Slow)]
 public sealed class AbuseCorpusTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly PortalFixture _f = new(s => s["RateLimits:RequestFiling:PermitLimit"] = "100000");

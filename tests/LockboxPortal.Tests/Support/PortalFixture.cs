@@ -15,7 +15,8 @@ namespace LockboxPortal.Tests.Support;
 
 /// <summary>
 /// The application and infrastructure services over a real SQLite file migrated with the real migrations,
-/// with a <see cref="FakeTimeProvider"/>. One per test class instance: every test starts from an empty file.
+/// with a <see cref="FakeTimeProvider"/>. One per test class instance: every test starts from its own copy of
+/// the migrated template (<see cref="TemplateDatabase"/>), with no data in it.
 /// </summary>
 public sealed class PortalFixture : IAsyncDisposable
 {
@@ -90,9 +91,14 @@ public sealed class PortalFixture : IAsyncDisposable
         ["Portal:MailFrom"] = "lockbox@lockbox.test",
     };
 
-    /// <summary>Migrates the file and records every demo persona's sign-in, as if each had signed in once.</summary>
-    public async Task InitializeAsync(bool lockboxEnabled = true)
+    /// <summary>
+    /// Copies the migrated template into place (SQLite), runs the portal's start-up on it, and records every
+    /// demo persona's sign-in, as if each had signed in once. <paramref name="fromTemplate"/> false migrates
+    /// the empty file instead, for the tests of migrating itself.
+    /// </summary>
+    public async Task InitializeAsync(bool lockboxEnabled = true, bool fromTemplate = true)
     {
+        if (fromTemplate && !IsSqlServer) TemplateDatabase.CopyTo(DatabasePath);
         await Services.InitializeDatabaseAsync();
         foreach (var persona in DemoPersonas.All)
             await As(persona, sp => sp.GetRequiredService<UserProfileService>().RecordSignInAsync(DemoPersonas.Principal(persona)));

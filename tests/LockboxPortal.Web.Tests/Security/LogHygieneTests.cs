@@ -34,6 +34,7 @@ public sealed class LogHygieneTests(LogHygieneTests.Host host, ITestOutputHelper
     {
         private static readonly MessageTemplateTextFormatter Text = new(
             "{Timestamp:o} [{Level:u3}] {SourceContext} user={UserId} tenant={TenantId} {Message:lj}{NewLine}{Exception}");
+        private readonly List<(Func<string, bool> Match, TaskCompletionSource Seen)> _watches = [];
         public ConcurrentQueue<string> Lines { get; } = new();
         public ConcurrentQueue<string> Json { get; } = new();
 
@@ -41,10 +42,29 @@ public sealed class LogHygieneTests(LogHygieneTests.Host host, ITestOutputHelper
         {
             var text = new StringWriter();
             Text.Format(e, text);
-            Lines.Enqueue(text.ToString());
             var json = new StringWriter();
             new CompactJsonFormatter().Format(e, json);
             Json.Enqueue(json.ToString());
+            var line = text.ToString();
+            Lines.Enqueue(line);
+            lock (_watches)
+                foreach (var watch in _watches.Where(w => w.Match(line)).ToList())
+                {
+                    _watches.Remove(watch);
+                    watch.Seen.SetResult();
+                }
+        }
+
+        /// <summary>Completes once a line matching <paramref name="match"/> has been captured (or already was).</summary>
+        public Task SeenAsync(Func<string, bool> match)
+        {
+            var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            lock (_watches)
+            {
+                if (Lines.Any(match)) seen.SetResult();
+                else _watches.Add((match, seen));
+            }
+            return seen.Task;
         }
     }
 
@@ -90,8 +110,11 @@ public sealed class LogHygieneTests(LogHygieneTests.Host host, ITestOutputHelper
         await client.GetAsync("/account/signin?returnUrl=%0D%0Aforged&error=%0Aforged");
         var secrets = new Dictionary<string, string>();
         foreach (Cookie c in cookies.GetCookies(new Uri("http://localhost"))) secrets[$"cookie {c.Name}"] = c.Value;
+        // The host logs a request as finished after the client has its response: wait for that line, the
+        // story's last, rather than for a guessed time.
+        var finished = host.Sink.SeenAsync(l => l.Contains("Request finished") && l.Contains("POST http://localhost/account/signout"));
         await client.PostAsync("/account/signout", HostSecurityTests.Form(signOutToken, null));
-        await Task.Delay(500);
+        await finished.WaitAsync(TimeSpan.FromSeconds(30));
 
         secrets["sign-in form token"] = formToken;
         secrets["sign-out form token"] = signOutToken;

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Security.Claims;
 using LockboxPortal.Application.Common;
@@ -10,22 +9,76 @@ using LockboxPortal.Web.Tests.Support;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Components.Server.Circuits;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Caching.Memory;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Xunit.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace LockboxPortal.Web.Tests.Security;
 
 /// <summary>
-/// A removed role, or a sign-out, takes effect on open circuits within the revalidation interval (one second
-/// here) and on the very next HTTP request, without the user doing anything.
+/// A removed role, or a sign-out, takes effect on open circuits after one revalidation interval and on the
+/// next HTTP request once the request-side cache (one interval) has lapsed, without the user doing anything.
+/// The host runs on a fake clock: the tests advance it by the interval instead of sleeping through it.
 /// </summary>
 [Collection(PortalHosts.Name)]
-public sealed class StalePrivilegeTests(StalePrivilegeTests.Host host, ITestOutputHelper output) : IClassFixture<StalePrivilegeTests.Host>
+public sealed class StalePrivilegeTests(StalePrivilegeTests.Host host) : IClassFixture<StalePrivilegeTests.Host>
 {
-    public sealed class Host() : PortalWebFactory(new Dictionary<string, string?> { ["Security:RevalidationInterval"] = "00:00:01" });
+    // A length no other timer of the host uses, so a timer of this length is the revalidation loop's.
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(287);
+
+    // Only a guard against a hang: each wait ends on its signal, long before this.
+    private static readonly TimeSpan Guard = TimeSpan.FromSeconds(30);
+
+    public sealed class Host() : PortalWebFactory(new Dictionary<string, string?> { ["Security:RevalidationInterval"] = Interval.ToString() })
+    {
+        public SignallingClock Time { get; } = new(DateTimeOffset.UtcNow);
+
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            builder.ConfigureTestServices(s =>
+            {
+                s.AddSingleton<TimeProvider>(Time);
+                s.Configure<MemoryCacheOptions>(o => o.Clock = Time);
+            });
+        }
+    }
+
+    /// <summary>
+    /// The host's clock (also the memory cache's): fake, and it tells a test when something starts waiting for
+    /// a given time, so the test advances the clock only once the wait exists.
+    /// </summary>
+    public sealed class SignallingClock(DateTimeOffset start) : FakeTimeProvider(start), Microsoft.Extensions.Internal.ISystemClock
+    {
+        private readonly List<(TimeSpan Due, TaskCompletionSource Armed)> _watches = [];
+
+        DateTimeOffset Microsoft.Extensions.Internal.ISystemClock.UtcNow => GetUtcNow();
+
+        /// <summary>Completes when the next timer due after <paramref name="due"/> is created.</summary>
+        public Task NextTimerAsync(TimeSpan due)
+        {
+            var armed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            lock (_watches) _watches.Add((due, armed));
+            return armed.Task;
+        }
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            var timer = base.CreateTimer(callback, state, dueTime, period);
+            lock (_watches)
+                foreach (var watch in _watches.Where(w => w.Due == dueTime).ToList())
+                {
+                    _watches.Remove(watch);
+                    watch.Armed.SetResult();
+                }
+            return timer;
+        }
+    }
 
     /// <summary>A circuit as the server runs one: its scope, the revalidating provider, the current-user handler.</summary>
     private sealed class Circuit(AsyncServiceScope scope) : IAsyncDisposable
@@ -53,19 +106,24 @@ public sealed class StalePrivilegeTests(StalePrivilegeTests.Host host, ITestOutp
     public async Task An_approver_whose_role_is_removed_loses_it_in_an_open_circuit_within_the_interval()
     {
         await SetApproverAsync(DemoPersonas.Adam, true);
+        var armed = host.Time.NextTimerAsync(Interval);
         await using var circuit = await Circuit.OpenAsync(host.Services, DemoPersonas.Principal(DemoPersonas.Adam, "Cookies").WithNewSession());
+        await armed.WaitAsync(Guard);
         var missing = Guid.NewGuid();
         // Still an approver: the call is authorized and answers "not found".
         await Assert.ThrowsAsync<NotFoundException>(() => circuit.Lockbox.ApproveAsync(missing, new ApproveCommand()));
-        await Task.Delay(1500);
+
+        // One interval with the role intact: the check runs, keeps the user, and waits for the next interval.
+        var rearmed = host.Time.NextTimerAsync(Interval);
+        host.Time.Advance(Interval);
+        await rearmed.WaitAsync(Guard);
         Assert.False(await circuit.IsAnonymousAsync());
 
         await SetApproverAsync(DemoPersonas.Adam, false);
-        var watch = Stopwatch.StartNew();
-        while (!await circuit.IsAnonymousAsync() && watch.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(50);
-        output.WriteLine($"Role removal reached the open circuit after {watch.ElapsedMilliseconds} ms (interval 1 s).");
+        var changed = NextStateAsync(circuit.Auth);
+        host.Time.Advance(Interval);
+        await changed.WaitAsync(Guard);
         Assert.True(await circuit.IsAnonymousAsync(), "The circuit kept the removed role.");
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5));
         var refused = await Assert.ThrowsAsync<ForbiddenAccessException>(() => circuit.Lockbox.ApproveAsync(missing, new ApproveCommand()));
         Assert.Contains("Sign in", refused.Message);
         await SetApproverAsync(DemoPersonas.Adam, true);
@@ -79,11 +137,26 @@ public sealed class StalePrivilegeTests(StalePrivilegeTests.Host host, ITestOutp
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/lockbox/administration")).StatusCode);
 
         await SetApproverAsync(DemoPersonas.Carol, false, globalAdmin: false);
-        await Task.Delay(1200); // the request-side cache lives for one interval
+        // Within the interval a request may rely on the last check (that is what the interval bounds)...
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/lockbox/administration")).StatusCode);
+        // ...and not a moment longer.
+        host.Time.Advance(Interval);
         var response = await client.GetAsync("/lockbox/administration");
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         Assert.StartsWith("/account/signin", response.Headers.Location!.PathAndQuery);
         await SetApproverAsync(DemoPersonas.Carol, false, globalAdmin: true);
+    }
+
+    private static Task NextStateAsync(AuthenticationStateProvider auth)
+    {
+        var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void Handler(Task<AuthenticationState> _)
+        {
+            auth.AuthenticationStateChanged -= Handler;
+            changed.TrySetResult();
+        }
+        auth.AuthenticationStateChanged += Handler;
+        return changed.Task;
     }
 
     [Fact]

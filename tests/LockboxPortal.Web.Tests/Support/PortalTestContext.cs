@@ -20,7 +20,7 @@ namespace LockboxPortal.Web.Tests.Support;
 
 /// <summary>
 /// The one bUnit base: MudBlazor services, loose JS interop, the real application services over a real
-/// SQLite file (migrated, every demo persona signed in once), a fake clock, and sign-in helpers that set
+/// SQLite file (a copy of the migrated template, every demo persona signed in once), a fake clock, and sign-in helpers that set
 /// both the component's authentication state and the services' current user.
 /// </summary>
 public abstract class PortalTestContext : BunitContext, IAsyncLifetime
@@ -31,7 +31,7 @@ public abstract class PortalTestContext : BunitContext, IAsyncLifetime
     {
         Directory.CreateDirectory(_directory);
         JSInterop.Mode = JSRuntimeMode.Loose;
-        var settings = PortalFixture.DefaultSettings(Path.Combine(_directory, "lockbox.db"));
+        var settings = PortalFixture.DefaultSettings(DatabasePath);
         Configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
 
         Services.AddMudServices(o => o.PopoverOptions.CheckForPopoverProvider = false);
@@ -45,11 +45,15 @@ public abstract class PortalTestContext : BunitContext, IAsyncLifetime
     }
 
     protected FakeTimeProvider Time { get; } = new(PortalFixture.Start);
+    private string DatabasePath => Path.Combine(_directory, "lockbox.db");
+    private bool IsSqlServer => Configuration["Database:Provider"] == "SqlServer";
     protected IConfiguration Configuration { get; }
     protected BunitAuthorizationContext Auth { get; }
 
     public virtual async Task InitializeAsync()
     {
+        // A copy of the migrated template: start-up then finds nothing to migrate.
+        if (!IsSqlServer) TemplateDatabase.CopyTo(DatabasePath);
         await Services.InitializeDatabaseAsync();
         foreach (var persona in DemoPersonas.All)
             await As(persona, sp => sp.GetRequiredService<UserProfileService>().RecordSignInAsync(DemoPersonas.Principal(persona)));

@@ -1,10 +1,11 @@
+using LockboxPortal.Tests.Support;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace LockboxPortal.Web.Tests.Support;
 
 /// <summary>
-/// The whole portal in-process: Development sign-in, demo data, its own SQLite file. Extra settings
+/// The whole portal in-process: Development sign-in, demo data, its own SQLite file (a copy of the migrated template). Extra settings
 /// (e.g. Authentication:Mode or another environment) can be given per instance.
 /// </summary>
 public class PortalWebFactory(IDictionary<string, string?>? settings = null, string environment = "Development") : WebApplicationFactory<Program>
@@ -15,6 +16,8 @@ public class PortalWebFactory(IDictionary<string, string?>? settings = null, str
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         System.IO.Directory.CreateDirectory(Directory);
+        // The host's start-up migrates on start; from a copy of the migrated template it has nothing to apply.
+        if (!File.Exists(DatabasePath)) TemplateDatabase.CopyTo(DatabasePath);
         builder.UseEnvironment(environment);
         builder.UseSetting("Authentication:Mode", "Development");
         builder.UseSetting("ConnectionStrings:Lockbox", $"Data Source={DatabasePath}");
