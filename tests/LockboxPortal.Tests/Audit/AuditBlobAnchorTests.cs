@@ -22,7 +22,8 @@ public sealed class AuditBlobAnchorTests(AzuriteServer azurite) : IClassFixture<
             s["Audit:Anchors:Store"] = "AzureBlob";
             s["Audit:Anchors:ConnectionString"] = azurite.ConnectionString;
             s["Audit:Anchors:Container"] = _container;
-            // Azurite does not implement immutability policies; write-once (If-None-Match: *) is what it checks here.
+            // Azurite does not implement immutability policies (its README lists them as unsupported); write-once
+            // (If-None-Match: *) is what it checks here.
             s["Audit:Anchors:ImmutabilityDays"] = "0";
         }, sqliteOnly: true);
         await _f.InitializeAsync();
