@@ -12,6 +12,22 @@ if ! command -v chromium >/dev/null 2>&1; then
     echo "Could not install Chromium (apt-get install chromium); the browser tests need /usr/bin/chromium."; echo "0 passed, 1 failed"; exit 1; }
 fi
 
+# --- Audit anchors on Azure Blob Storage are tested against Azurite (npm): Node.js from Debian when missing,
+# Azurite at the version in tests/LockboxPortal.Tests/Audit/azurite.version into artifacts/azurite (ignored).
+azurite_version=$(cat tests/LockboxPortal.Tests/Audit/azurite.version)
+if ! command -v npm >/dev/null 2>&1; then
+  echo "Installing Node.js and npm for the Azure Storage emulator..."
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm >/dev/null || {
+    echo "Could not install Node.js and npm (apt-get install nodejs npm); the audit anchor tests need Azurite."; echo "0 passed, 1 failed"; exit 1; }
+fi
+if [ "$(node -p "require('./artifacts/azurite/node_modules/azurite/package.json').version" 2>/dev/null)" != "$azurite_version" ]; then
+  echo "Installing Azurite $azurite_version..."
+  npm install --prefix artifacts/azurite "azurite@$azurite_version" --no-audit --no-fund --silent >/dev/null || {
+    echo "Could not install Azurite (npm install azurite@$azurite_version)."; echo "0 passed, 1 failed"; exit 1; }
+fi
+# --- end Azurite
+
 dotnet tool restore >/dev/null
 if ! dotnet build LockboxPortal.sln -nologo -v quiet; then
   echo "Build failed."; echo "0 passed, 1 failed"; exit 1

@@ -32,6 +32,8 @@ public sealed class BenchHost : IAsyncDisposable
             ["Portal:PublicBaseUrl"] = "https://lockbox.bench",
             ["Database:SqliteSynchronous"] = options.Get("synchronous", "Full"),
             ["Portal:MailFrom"] = "lockbox@lockbox.bench",
+            // The bench database's audit anchors live beside it, apart from a development portal's data/.
+            ["Audit:Anchors:Folder"] = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(options.Get("db", "bench/data/lockbox-1m.db")))!, "audit-digests"),
         };
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var collection = new ServiceCollection();

@@ -83,6 +83,7 @@ public static class BrowserBenchmarks
         psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         psi.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         psi.Environment["ConnectionStrings__Lockbox"] = $"Data Source={db}";
+        psi.Environment["Audit__Anchors__Folder"] = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(db))!, "audit-digests");
         psi.Environment["Demo__SeedData"] = "false";
         psi.Environment["Serilog__MinimumLevel__Default"] = "Warning";
         psi.Environment["Logging__LogLevel__Default"] = "Warning";

@@ -202,9 +202,10 @@ public static class Seeder
         }
         await producer;
 
-        // The chain head continues from the last seeded entry, so the portal's own appends keep the chain valid.
-        await db.AuditChainHeads.Where(h => h.Id == AuditChainHead.SingletonId)
-            .ExecuteUpdateAsync(s => s.SetProperty(h => h.Sequence, audit.Sequence).SetProperty(h => h.LastHash, audit.LastHash));
+        // Each tenant's chain head continues from its last seeded entry, so the portal's own appends keep the chains valid.
+        await db.AuditChainHeads.Where(h => audit.Heads.Keys.Contains(h.ChainId)).ExecuteDeleteAsync();
+        db.AuditChainHeads.AddRange(audit.Heads.Values);
+        await db.SaveChangesAsync();
 
         if (host.IsSqlite)
         {
@@ -216,7 +217,7 @@ public static class Seeder
             await Exec(connection, "PRAGMA synchronous=FULL; PRAGMA journal_mode=WAL;");
         }
         await connection.CloseAsync();
-        return (requestCount, tickets, audit.Sequence);
+        return (requestCount, tickets, audit.Count);
     }
 
     private static void SetTransaction(DbTransaction tx, params IBulkInserter[] inserters)
@@ -342,11 +343,11 @@ public static class Seeder
             (r.Status, r.ClosedAt, r.ClosedByName) = (AccessRequestStatus.Completed, r.AccessEndsAt, LockboxPortal.Application.Lockbox.LockboxService.SystemActor);
     }
 
-    /// <summary>A valid hash chain over the seeded history: the filing, then the decision or the system's close.</summary>
+    /// <summary>Valid per-tenant hash chains over the seeded history: the filing, then the decision or the system's close.</summary>
     private sealed class AuditChain
     {
-        public long Sequence { get; private set; }
-        public string LastHash { get; private set; } = "";
+        public Dictionary<Guid, AuditChainHead> Heads { get; } = [];
+        public long Count { get; private set; }
 
         public IEnumerable<AuditEntry> For(AccessRequest r, bool lockboxEnabled)
         {
@@ -376,15 +377,19 @@ public static class Seeder
 
         private AuditEntry Next(DateTimeOffset at, string actor, Guid? oid, Guid tenant, string action, string target, Dictionary<string, object?> details)
         {
+            var chain = AuditChains.Of(tenant);
+            if (!Heads.TryGetValue(chain, out var head)) Heads[chain] = head = new AuditChainHead { ChainId = chain };
+            Count++;
             var e = new AuditEntry
             {
-                Sequence = ++Sequence,
+                ChainId = chain,
+                Sequence = ++head.Sequence,
                 OccurredAt = new DateTimeOffset(at.UtcTicks - at.UtcTicks % TimeSpan.TicksPerMicrosecond, TimeSpan.Zero),
                 Actor = actor, ActorOid = oid, TenantId = tenant, Action = action, Target = target,
-                Details = AuditWriter.CanonicalJson(details), PreviousHash = LastHash, Hash = "",
+                Details = AuditWriter.CanonicalJson(details), PreviousHash = head.LastHash, Hash = "",
             };
             e.Hash = AuditWriter.ComputeHash(e);
-            LastHash = e.Hash;
+            head.LastHash = e.Hash;
             return e;
         }
     }

@@ -43,12 +43,14 @@ public static class DependencyInjection
         services.AddScoped<ICurrentUser>(sp => sp.GetRequiredService<CurrentUser>());
         services.AddSingleton<AuditWriter>();
         services.AddOptions<AuditOptions>().Bind(configuration.GetSection(AuditOptions.Section))
-            .Validate(o => o.CheckpointInterval > TimeSpan.Zero, "Audit:CheckpointInterval must be positive.");
+            .Validate(o => o.CheckpointInterval > TimeSpan.Zero, "Audit:CheckpointInterval must be positive, e.g. \"00:01:00\".")
+            .ValidateOnStart();
         services.AddOptions<GrantOptions>().Bind(configuration.GetSection(GrantOptions.Section))
             .Validate(o => !string.IsNullOrWhiteSpace(o.Audience), "Grants:Audience must not be empty.");
         services.AddSingleton<RefusalAuditor>();
         services.AddSingleton<AuditCheckpointer>();
         services.AddSingleton<AuditVerifier>();
+        services.AddSingleton<AuditRechainer>();
         services.AddSingleton<GrantIssuer>();
         services.AddScoped<AuditService>();
         services.AddScoped<GrantService>();

@@ -1,6 +1,7 @@
 using LockboxPortal.Application.Grants;
 using LockboxPortal.Application.Notifications;
 using LockboxPortal.Application.Persistence;
+using LockboxPortal.Infrastructure.Audit;
 using LockboxPortal.Infrastructure.Events;
 using LockboxPortal.Infrastructure.Notifications;
 using LockboxPortal.Infrastructure.Grants;
@@ -45,12 +46,13 @@ public static class DependencyInjection
         services.AddHostedService<LifecycleSweepWorker>();
         services.AddNotifications(configuration, contentRoot);
         services.AddTrust(configuration, contentRoot);
+        services.AddAuditAnchoring(configuration, contentRoot);
         services.AddServicePrincipals(configuration);
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         return services;
     }
 
-    /// <summary>Data Protection (persisted under data/keys unless configured), the signing keys, and the audit workers.</summary>
+    /// <summary>Data Protection (persisted under data/keys unless configured) and the signing keys.</summary>
     private static void AddTrust(this IServiceCollection services, IConfiguration configuration, string contentRoot)
     {
         var keysPath = configuration["DataProtection:KeysPath"];
@@ -62,8 +64,6 @@ public static class DependencyInjection
 
         services.AddOptions<SigningOptions>().Bind(configuration.GetSection(SigningOptions.Section)).PostConfigure(o => o.BasePath = contentRoot);
         services.AddSingleton<ISigningKeyStore, SigningKeyStore>();
-        services.AddHostedService<AuditCheckpointWorker>();
-        services.AddHostedService<RefusalAuditWorker>();
     }
 
     private static void TryAddTimeProvider(this IServiceCollection services)

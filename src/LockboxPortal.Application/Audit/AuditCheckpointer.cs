@@ -10,44 +10,113 @@ public sealed class AuditOptions
 {
     public const string Section = "Audit";
 
-    /// <summary>How often the portal signs a checkpoint of the chain (when it has grown since the last one).</summary>
-    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromMinutes(15);
+    /// <summary>How often the portal signs and anchors a checkpoint of each chain that has grown since its last one.</summary>
+    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromMinutes(1);
 }
 
-/// <summary>Signs the chain's current head: sequence and hash, with the portal's key.</summary>
-public sealed class AuditCheckpointer(ILockboxDbContextFactory dbFactory, ISigningKeyStore keys, TimeProvider time, ILogger<AuditCheckpointer> logger)
+/// <summary>
+/// Signs a checkpoint of every chain whose head moved since its last checkpoint, chains it to that checkpoint, and
+/// writes it to the anchor store. The row is saved before the anchor is written; a checkpoint whose anchor could
+/// not be written is anchored again at the next round, so a store outage delays anchors but loses none.
+/// </summary>
+public sealed class AuditCheckpointer(
+    ILockboxDbContextFactory dbFactory,
+    ISigningKeyStore keys,
+    IAuditAnchorStore anchors,
+    TimeProvider time,
+    ILogger<AuditCheckpointer> logger)
 {
-    /// <summary>Writes a checkpoint of the newest entry; null when the newest entry already has one (or there is none).</summary>
-    public async Task<AuditCheckpoint?> CheckpointAsync(CancellationToken ct = default)
+    /// <summary>Signs (and anchors) a checkpoint of each chain that has grown; returns the new checkpoints.</summary>
+    public async Task<IReadOnlyList<AuditCheckpoint>> CheckpointAsync(CancellationToken ct = default)
     {
         var key = await keys.GetActiveAsync(ct);
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var last = await db.AuditEntries.AsNoTracking().OrderByDescending(e => e.Sequence)
-            .Select(e => new { e.Sequence, e.Hash }).FirstOrDefaultAsync(ct);
-        if (last is null) return null;
-        if (await db.AuditCheckpoints.AnyAsync(c => c.Sequence >= last.Sequence, ct)) return null;
+        await anchors.EnsureCreatedAsync(ct);
+        await AnchorPendingAsync(ct);
 
-        var now = time.GetUtcNow();
-        var checkpoint = new AuditCheckpoint
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var grown = await db.AuditChainHeads.AsNoTracking()
+            .Where(h => h.ChainId != AuditChains.Legacy && h.Sequence > 0)
+            .Select(h => new
+            {
+                h.ChainId,
+                h.Sequence,
+                h.LastHash,
+                Last = db.AuditCheckpoints.Where(c => c.ChainId == h.ChainId).OrderByDescending(c => c.Number)
+                    .Select(c => new { c.Number, c.Sequence, c.Signature }).FirstOrDefault(),
+            })
+            .Where(h => h.Last == null || h.Last.Sequence < h.Sequence)
+            .ToListAsync(ct);
+
+        var written = new List<AuditCheckpoint>();
+        foreach (var head in grown)
         {
-            Sequence = last.Sequence,
-            Hash = last.Hash,
-            CreatedAt = now,
-            KeyId = key.KeyId,
-            Signature = GrantTokens.Sign(key, GrantTokens.CheckpointType,
-                new Dictionary<string, object> { ["seq"] = last.Sequence, ["hash"] = last.Hash }, issuedAt: now),
-        };
-        db.AuditCheckpoints.Add(checkpoint);
+            var now = time.GetUtcNow();
+            var number = (head.Last?.Number ?? 0) + 1;
+            var previous = head.Last is null ? "" : AuditCheckpointTokens.HashOf(head.Last.Signature);
+            var checkpoint = new AuditCheckpoint
+            {
+                ChainId = head.ChainId,
+                Number = number,
+                Sequence = head.Sequence,
+                Hash = head.LastHash,
+                PreviousHash = previous,
+                CreatedAt = now,
+                KeyId = key.KeyId,
+                Signature = AuditCheckpointTokens.Sign(key, head.ChainId, number, head.Sequence, head.LastHash, previous, now),
+            };
+            await using var write = await dbFactory.CreateDbContextAsync(ct);
+            write.AuditCheckpoints.Add(checkpoint);
+            try
+            {
+                await write.SaveChangesAsync(ct);
+            }
+            catch (DbUpdateException)
+            {
+                // Another instance signed this chain's next checkpoint a moment ago: one is enough.
+                continue;
+            }
+            await TryAnchorAsync(checkpoint, ct);
+            written.Add(checkpoint);
+            logger.LogInformation("Signed audit checkpoint {Number} of the {Chain} chain at entry {Sequence} with key {KeyId}",
+                number, AuditChains.Name(head.ChainId), head.Sequence, key.KeyId);
+        }
+        return written;
+    }
+
+    /// <summary>Writes the anchors the store has not confirmed yet.</summary>
+    private async Task AnchorPendingAsync(CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var pending = await db.AuditCheckpoints.AsNoTracking().Where(c => c.AnchoredAt == null && c.ChainId != AuditChains.Legacy)
+            .OrderBy(c => c.ChainId).ThenBy(c => c.Number).ToListAsync(ct);
+        foreach (var c in pending) await TryAnchorAsync(c, ct);
+    }
+
+    private async Task<bool> TryAnchorAsync(AuditCheckpoint checkpoint, CancellationToken ct)
+    {
         try
         {
-            await db.SaveChangesAsync(ct);
+            await anchors.WriteAsync(new AuditAnchor(checkpoint.ChainId, checkpoint.Number, checkpoint.Signature), ct);
         }
-        catch (DbUpdateException)
+        catch (AuditAnchorConflictException ex)
         {
-            // Another instance signed the same head a moment ago: one checkpoint per entry is enough.
-            return null;
+            // The store already holds another checkpoint of this number: the database was restored or rewritten
+            // behind the anchors' back. The verifier reports it; the anchor is never overwritten.
+            logger.LogError("Anchor {Number} of the {Chain} chain was not written: {Problem}",
+                checkpoint.Number, AuditChains.Name(checkpoint.ChainId), ex.Message);
+            return false;
         }
-        logger.LogInformation("Signed audit checkpoint at entry {Sequence} with key {KeyId}", checkpoint.Sequence, key.KeyId);
-        return checkpoint;
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogWarning(ex, "Could not write anchor {Number} of the {Chain} chain to {Store}; retrying at the next checkpoint",
+                checkpoint.Number, AuditChains.Name(checkpoint.ChainId), anchors.Description);
+            return false;
+        }
+        var anchoredAt = time.GetUtcNow();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await db.AuditCheckpoints.Where(c => c.ChainId == checkpoint.ChainId && c.Number == checkpoint.Number)
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.AnchoredAt, anchoredAt), ct);
+        checkpoint.AnchoredAt = anchoredAt;
+        return true;
     }
 }

@@ -36,15 +36,6 @@ public sealed class AuditService(ILockboxDbContextFactory dbFactory, ICurrentUse
 {
     public const int MaxExportRows = 1_000_000;
 
-    public static readonly IReadOnlyList<string> KnownActions =
-    [
-        AuditActions.RequestFiled, AuditActions.RequestApproved, AuditActions.RequestAutoApproved, AuditActions.RequestDenied,
-        AuditActions.RequestWithdrawn, AuditActions.RequestExpired, AuditActions.RequestCompleted, AuditActions.RequestRevoked,
-        AuditActions.GrantIssued, AuditActions.TicketOpened, AuditActions.LockboxSwitched, AuditActions.NotificationSettingsChanged,
-        AuditActions.AuthorizationRefused, AuditActions.SignInRefused,
-        AuditActions.ServicePrincipalCreated, AuditActions.ServicePrincipalRotated, AuditActions.ServicePrincipalDeleted,
-    ];
-
     public async Task<PagedResult<AuditEntryDto>> ListAsync(AuditQuery query, CancellationToken ct = default)
     {
         var user = currentUser.RequireApprover();
@@ -57,14 +48,14 @@ public sealed class AuditService(ILockboxDbContextFactory dbFactory, ICurrentUse
     }
 
     /// <summary>
-    /// Writes the filtered entries as CSV (RFC 4180, every cell quoted). Cells a spreadsheet would run as a
-    /// formula (starting with = + - @, tab or CR) are prefixed with an apostrophe.
+    /// Writes the filtered entries as CSV (RFC 4180, every cell quoted), in <see cref="AuditExportVerifier"/>'s
+    /// format: an unfiltered export is the tenant's whole chain and verifies on its own, offline.
     /// </summary>
     public async Task ExportCsvAsync(AuditQuery query, TextWriter output, CancellationToken ct = default)
     {
         var user = currentUser.RequireApprover();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        await output.WriteLineAsync("sequence,occurredAt,actor,actorOid,action,target,details,previousHash,hash");
+        await output.WriteLineAsync(AuditExportVerifier.Header);
         var rows = Filter(db, user, query).OrderBy(e => e.Sequence).Take(MaxExportRows).AsAsyncEnumerable();
         await foreach (var e in rows.WithCancellation(ct))
         {
@@ -72,7 +63,7 @@ public sealed class AuditService(ILockboxDbContextFactory dbFactory, ICurrentUse
                 Csv(e.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture)),
                 Csv(e.OccurredAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'")),
                 Csv(e.Actor), Csv(e.ActorOid?.ToString()), Csv(e.Action), Csv(e.Target), Csv(e.Details),
-                Csv(e.PreviousHash), Csv(e.Hash)));
+                Csv(e.PreviousHash), Csv(e.Hash), Csv(e.TenantId?.ToString())));
         }
     }
 
@@ -90,17 +81,24 @@ public sealed class AuditService(ILockboxDbContextFactory dbFactory, ICurrentUse
             .OrderBy(e => e.Sequence)).ToListAsync(ct);
     }
 
-    /// <summary>Recomputes the whole chain. Global Administrators only; the result names entries, never their content.</summary>
-    public Task<AuditVerificationResult> VerifyAsync(CancellationToken ct = default)
+    /// <summary>
+    /// Verifies the caller's tenant's chain against its checkpoints and anchors. Global Administrators only; the
+    /// result names entries, never their content. The portal-wide check is the operator's <c>audit verify</c>.
+    /// </summary>
+    public Task<AuditVerificationResult> VerifyAsync(IProgress<AuditVerificationProgress>? progress = null, CancellationToken ct = default)
     {
-        currentUser.RequireGlobalAdministrator();
-        return verifier.VerifyAsync(ct);
+        var user = currentUser.RequireGlobalAdministrator();
+        return verifier.VerifyAsync(AuditChains.Of(user.TenantId), progress, ct);
     }
 
+    /// <summary>
+    /// One quoted cell. A cell a spreadsheet would run as a formula (starting with = + - @, tab or CR) is prefixed
+    /// with an apostrophe, and so is one that starts with an apostrophe, so the verifier can take exactly one off.
+    /// </summary>
     internal static string Csv(string? value)
     {
         var v = value ?? "";
-        if (v.Length > 0 && v[0] is '=' or '+' or '-' or '@' or '\t' or '\r') v = "'" + v;
+        if (v.Length > 0 && v[0] is '=' or '+' or '-' or '@' or '\t' or '\r' or '\'') v = "'" + v;
         return "\"" + v.Replace("\"", "\"\"") + "\"";
     }
 

@@ -23,13 +23,14 @@ public sealed record AuditRecord(
 
 /// <summary>
 /// Appends hash-chained audit entries inside the caller's transaction: the entry commits with the
-/// state change it describes, or neither does.
+/// state change it describes, or neither does. Each tenant has a chain of its own (entries with no tenant
+/// go to the portal chain), so an append locks only its own chain's head row.
 /// </summary>
 public sealed class AuditWriter(TimeProvider time)
 {
-    // Where each open transaction left the chain: after its first append the transaction holds the head
-    // row's write lock until it ends, so further appends in it continue from here with one statement.
-    private readonly ConditionalWeakTable<DbTransaction, ChainPosition> _positions = new();
+    // Where each open transaction left each chain it appended to: after its first append to a chain the
+    // transaction holds that head row's write lock until it ends, so further appends continue from here.
+    private readonly ConditionalWeakTable<DbTransaction, Dictionary<Guid, ChainPosition>> _positions = new();
 
     private sealed class ChainPosition
     {
@@ -42,8 +43,10 @@ public sealed class AuditWriter(TimeProvider time)
         var transaction = db.Database.CurrentTransaction?.GetDbTransaction()
             ?? throw new InvalidOperationException("Audit entries are written inside the transaction of the change they record.");
 
+        var chainId = AuditChains.Of(record.TenantId);
         var entry = new AuditEntry
         {
+            ChainId = chainId,
             Actor = LogText.Neutralise(record.Actor, 200),
             ActorOid = record.ActorOid,
             TenantId = record.TenantId,
@@ -54,30 +57,52 @@ public sealed class AuditWriter(TimeProvider time)
             Hash = "",
         };
 
-        if (_positions.TryGetValue(transaction, out var position))
+        var positions = _positions.GetValue(transaction, _ => []);
+        if (positions.TryGetValue(chainId, out var position))
         {
             Chain(entry, position.Sequence + 1, position.LastHash);
             await db.AuditChainHeads
-                .Where(h => h.Id == AuditChainHead.SingletonId)
+                .Where(h => h.ChainId == chainId)
                 .ExecuteUpdateAsync(s => s.SetProperty(h => h.Sequence, entry.Sequence).SetProperty(h => h.LastHash, entry.Hash), ct);
         }
         else
         {
-            // Updating the head row first takes its write lock on every provider, so appenders queue here
-            // and each one chains from the entry committed just before it.
-            await db.AuditChainHeads
-                .Where(h => h.Id == AuditChainHead.SingletonId)
-                .ExecuteUpdateAsync(s => s.SetProperty(h => h.Sequence, h => h.Sequence + 1), ct);
-            var head = await db.AuditChainHeads.AsNoTracking().SingleAsync(h => h.Id == AuditChainHead.SingletonId, ct);
+            // Updating the head row first takes its write lock on every provider, so appenders to this chain
+            // queue here and each one chains from the entry committed just before it.
+            await LockHeadAsync(db, chainId, ct);
+            var head = await db.AuditChainHeads.AsNoTracking().SingleAsync(h => h.ChainId == chainId, ct);
             Chain(entry, head.Sequence, head.LastHash);
             await db.AuditChainHeads
-                .Where(h => h.Id == AuditChainHead.SingletonId)
+                .Where(h => h.ChainId == chainId)
                 .ExecuteUpdateAsync(s => s.SetProperty(h => h.LastHash, entry.Hash), ct);
-            position = _positions.GetValue(transaction, _ => new ChainPosition());
+            position = positions[chainId] = new ChainPosition();
         }
         (position.Sequence, position.LastHash) = (entry.Sequence, entry.Hash);
         db.AuditEntries.Add(entry);
         return entry;
+    }
+
+    /// <summary>Moves the chain's head one entry on, creating the head with a tenant's first entry.</summary>
+    private static async Task LockHeadAsync(ILockboxDbContext db, Guid chainId, CancellationToken ct)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var moved = await db.AuditChainHeads.Where(h => h.ChainId == chainId)
+                .ExecuteUpdateAsync(s => s.SetProperty(h => h.Sequence, h => h.Sequence + 1), ct);
+            if (moved == 1) return;
+            try
+            {
+                // A statement of its own, not the change tracker: a failed insert must leave nothing tracked.
+                await db.Database.ExecuteSqlAsync(
+                    $"INSERT INTO AuditChainHeads (ChainId, Sequence, LastHash) VALUES ({chainId}, {1L}, {""})", ct);
+                return;
+            }
+            catch (DbException) when (attempt == 0)
+            {
+                // Another transaction created this chain's head a moment ago (SQL Server: the insert waited for
+                // its commit, then hit the key); the update now finds that row and queues behind it.
+            }
+        }
     }
 
     private void Chain(AuditEntry entry, long sequence, string previousHash)

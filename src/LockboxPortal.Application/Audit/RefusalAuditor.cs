@@ -50,7 +50,9 @@ public sealed class RefusalAuditor(ILockboxDbContextFactory dbFactory, AuditWrit
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await db.InTransactionAsync(async token =>
         {
-            foreach (var r in batch)
+            // Chain by chain, in one order for every instance: two portals' batches then queue on the same head
+            // first instead of each holding a head the other waits for (a deadlock on SQL Server).
+            foreach (var r in batch.OrderBy(r => AuditChains.Of(r.TenantId)))
             {
                 await audit.AppendAsync(db, new AuditRecord(AuditActions.AuthorizationRefused, r.Target ?? r.Operation, r.Actor, r.ActorOid, r.TenantId,
                     new Dictionary<string, object?> { ["operation"] = r.Operation, ["reason"] = LogText.Neutralise(r.Reason, 300) }), token);

@@ -41,7 +41,6 @@ public sealed record GrantVerification(bool IsValid, GrantContent? Grant, string
 public static class GrantTokens
 {
     public const string GrantType = "lockbox-grant+jwt";
-    public const string CheckpointType = "lockbox-checkpoint+jwt";
     public static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(1);
 
     public static string Sign(ActiveSigningKey key, string type, IDictionary<string, object> claims,
@@ -109,28 +108,6 @@ public static class GrantTokens
         {
             return new GrantVerification(false, null, "The token is signed but does not carry the claims of a Lockbox grant.");
         }
-    }
-
-    /// <summary>Verifies a checkpoint's JWS and returns its (sequence, hash), or null with the reason.</summary>
-    public static async Task<(long Sequence, string Hash)?> VerifyCheckpointAsync(string jws, IEnumerable<JsonWebKey> keys)
-    {
-        var result = await new JsonWebTokenHandler().ValidateTokenAsync(jws, new TokenValidationParameters
-        {
-            IssuerSigningKeys = keys.ToList(),
-            ValidAlgorithms = [SecurityAlgorithms.EcdsaSha256],
-            ValidTypes = [CheckpointType],
-            RequireSignedTokens = true,
-            RequireExpirationTime = false,
-            ValidateLifetime = false,
-            ValidateIssuer = false,
-            ValidateAudience = false,
-            ValidateIssuerSigningKey = true,
-        });
-        if (!result.IsValid) return null;
-        var jwt = (JsonWebToken)result.SecurityToken;
-        return jwt.TryGetPayloadValue<long>("seq", out var seq) && jwt.TryGetPayloadValue<string>("hash", out var hash)
-            ? (seq, hash)
-            : null;
     }
 
     private static string Describe(Exception? ex) => ex switch

@@ -1,8 +1,12 @@
+using System.Reflection;
+
 namespace LockboxPortal.Domain.Audit;
 
-/// <summary>One link of the hash-chained audit log.</summary>
+/// <summary>One link of a hash-chained audit log: entry <see cref="Sequence"/> of chain <see cref="ChainId"/>.</summary>
 public class AuditEntry
 {
+    /// <summary>The chain this entry belongs to: its tenant's, or <see cref="AuditChains.Portal"/> (see <see cref="AuditChains.Of"/>).</summary>
+    public Guid ChainId { get; set; }
     public long Sequence { get; set; }
     public DateTimeOffset OccurredAt { get; set; }
     public required string Actor { get; set; }
@@ -18,17 +22,36 @@ public class AuditEntry
 }
 
 /// <summary>
-/// The single row every audit append updates first: it serialises appenders on every provider, and
-/// holds the sequence and hash the next entry chains from.
+/// The row of one chain that every append to that chain updates first: it serialises the chain's appenders on
+/// every provider (and only them: tenants never wait on each other), and holds the sequence and hash the next
+/// entry chains from.
 /// </summary>
 public class AuditChainHead
 {
-    public const int SingletonId = 1;
-    public int Id { get; set; }
+    public Guid ChainId { get; set; }
     public long Sequence { get; set; }
     public string LastHash { get; set; } = "";
 }
 
+/// <summary>Which chain an entry belongs to.</summary>
+public static class AuditChains
+{
+    /// <summary>Entries with no tenant (system work, portal-wide operations) chain here. Not a tenant id: those are random.</summary>
+    public static readonly Guid Portal = new("00000000-0000-0000-0000-000000000001");
+
+    /// <summary>
+    /// Where the single portal-wide chain of earlier versions sits after the migration to per-tenant chains,
+    /// until <c>AuditRechainer</c> has verified it and split it into the tenants' chains.
+    /// </summary>
+    public static readonly Guid Legacy = new("ffffffff-ffff-ffff-ffff-ffffffffffff");
+
+    public static Guid Of(Guid? tenantId) => tenantId ?? Portal;
+
+    public static string Name(Guid chainId) =>
+        chainId == Portal ? "portal" : chainId == Legacy ? "legacy (before per-tenant chains)" : $"tenant {chainId}";
+}
+
+/// <summary>Every audit action name. <see cref="All"/> is what filters and reports offer, so a new constant appears there by itself.</summary>
 public static class AuditActions
 {
     public const string RequestFiled = "request.filed";
@@ -50,4 +73,12 @@ public static class AuditActions
     public const string ServicePrincipalCreated = "service-principal.created";
     public const string ServicePrincipalRotated = "service-principal.rotated";
     public const string ServicePrincipalDeleted = "service-principal.deleted";
+    public const string AuditChainsSplit = "audit.chains-split";
+
+    /// <summary>Every constant above, in declaration order.</summary>
+    public static IReadOnlyList<string> All { get; } = typeof(AuditActions)
+        .GetFields(BindingFlags.Public | BindingFlags.Static)
+        .Where(f => f.IsLiteral && f.FieldType == typeof(string))
+        .Select(f => (string)f.GetRawConstantValue()!)
+        .ToArray();
 }

@@ -1,3 +1,4 @@
+using LockboxPortal.Application.Audit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -23,6 +24,9 @@ public static class DatabaseInitializer
                 await db.Database.MigrateAsync(ct);
             }
         }
+
+        // Part of the move to per-tenant audit chains, before anything appends: a no-op once done.
+        await services.GetRequiredService<AuditRechainer>().RechainAsync(ct);
 
         if (db.Database.IsSqlite())
         {

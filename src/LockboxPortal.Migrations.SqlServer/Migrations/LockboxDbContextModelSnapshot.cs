@@ -24,8 +24,9 @@ namespace LockboxPortal.Migrations.SqlServer.Migrations
 
             modelBuilder.Entity("LockboxPortal.Domain.Audit.AuditChainHead", b =>
                 {
-                    b.Property<int>("Id")
-                        .HasColumnType("int");
+                    b.Property<Guid>("ChainId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uniqueidentifier");
 
                     b.Property<string>("LastHash")
                         .IsRequired()
@@ -36,14 +37,14 @@ namespace LockboxPortal.Migrations.SqlServer.Migrations
                     b.Property<long>("Sequence")
                         .HasColumnType("bigint");
 
-                    b.HasKey("Id");
+                    b.HasKey("ChainId");
 
                     b.ToTable("AuditChainHeads");
 
                     b.HasData(
                         new
                         {
-                            Id = 1,
+                            ChainId = new Guid("00000000-0000-0000-0000-000000000001"),
                             LastHash = "",
                             Sequence = 0L
                         });
@@ -51,8 +52,14 @@ namespace LockboxPortal.Migrations.SqlServer.Migrations
 
             modelBuilder.Entity("LockboxPortal.Domain.Audit.AuditCheckpoint", b =>
                 {
-                    b.Property<long>("Sequence")
+                    b.Property<Guid>("ChainId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<long>("Number")
                         .HasColumnType("bigint");
+
+                    b.Property<DateTimeOffset?>("AnchoredAt")
+                        .HasColumnType("datetimeoffset");
 
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("datetimeoffset");
@@ -69,19 +76,33 @@ namespace LockboxPortal.Migrations.SqlServer.Migrations
                         .IsUnicode(false)
                         .HasColumnType("varchar(64)");
 
+                    b.Property<string>("PreviousHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .IsUnicode(false)
+                        .HasColumnType("varchar(64)");
+
+                    b.Property<long>("Sequence")
+                        .HasColumnType("bigint");
+
                     b.Property<string>("Signature")
                         .IsRequired()
                         .HasMaxLength(2000)
                         .IsUnicode(false)
                         .HasColumnType("varchar(2000)");
 
-                    b.HasKey("Sequence");
+                    b.HasKey("ChainId", "Number");
+
+                    b.HasIndex("AnchoredAt");
 
                     b.ToTable("AuditCheckpoints");
                 });
 
             modelBuilder.Entity("LockboxPortal.Domain.Audit.AuditEntry", b =>
                 {
+                    b.Property<Guid>("ChainId")
+                        .HasColumnType("uniqueidentifier");
+
                     b.Property<long>("Sequence")
                         .HasColumnType("bigint");
 
@@ -126,7 +147,7 @@ namespace LockboxPortal.Migrations.SqlServer.Migrations
                     b.Property<Guid?>("TenantId")
                         .HasColumnType("uniqueidentifier");
 
-                    b.HasKey("Sequence");
+                    b.HasKey("ChainId", "Sequence");
 
                     b.HasIndex("Target", "Sequence");
 

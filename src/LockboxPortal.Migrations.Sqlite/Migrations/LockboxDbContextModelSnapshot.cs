@@ -19,8 +19,9 @@ namespace LockboxPortal.Migrations.Sqlite.Migrations
 
             modelBuilder.Entity("LockboxPortal.Domain.Audit.AuditChainHead", b =>
                 {
-                    b.Property<int>("Id")
-                        .HasColumnType("INTEGER");
+                    b.Property<Guid>("ChainId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("LastHash")
                         .IsRequired()
@@ -31,14 +32,14 @@ namespace LockboxPortal.Migrations.Sqlite.Migrations
                     b.Property<long>("Sequence")
                         .HasColumnType("INTEGER");
 
-                    b.HasKey("Id");
+                    b.HasKey("ChainId");
 
                     b.ToTable("AuditChainHeads");
 
                     b.HasData(
                         new
                         {
-                            Id = 1,
+                            ChainId = new Guid("00000000-0000-0000-0000-000000000001"),
                             LastHash = "",
                             Sequence = 0L
                         });
@@ -46,7 +47,13 @@ namespace LockboxPortal.Migrations.Sqlite.Migrations
 
             modelBuilder.Entity("LockboxPortal.Domain.Audit.AuditCheckpoint", b =>
                 {
-                    b.Property<long>("Sequence")
+                    b.Property<Guid>("ChainId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Number")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("AnchoredAt")
                         .HasColumnType("INTEGER");
 
                     b.Property<long>("CreatedAt")
@@ -64,19 +71,33 @@ namespace LockboxPortal.Migrations.Sqlite.Migrations
                         .IsUnicode(false)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("PreviousHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .IsUnicode(false)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Sequence")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Signature")
                         .IsRequired()
                         .HasMaxLength(2000)
                         .IsUnicode(false)
                         .HasColumnType("TEXT");
 
-                    b.HasKey("Sequence");
+                    b.HasKey("ChainId", "Number");
+
+                    b.HasIndex("AnchoredAt");
 
                     b.ToTable("AuditCheckpoints");
                 });
 
             modelBuilder.Entity("LockboxPortal.Domain.Audit.AuditEntry", b =>
                 {
+                    b.Property<Guid>("ChainId")
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("Sequence")
                         .HasColumnType("INTEGER");
 
@@ -121,7 +142,7 @@ namespace LockboxPortal.Migrations.Sqlite.Migrations
                     b.Property<Guid?>("TenantId")
                         .HasColumnType("TEXT");
 
-                    b.HasKey("Sequence");
+                    b.HasKey("ChainId", "Sequence");
 
                     b.HasIndex("Target", "Sequence");
 

@@ -1,6 +1,7 @@
 using LockboxPortal.Application;
 using LockboxPortal.Application.Audit;
 using LockboxPortal.Application.Grants;
+using LockboxPortal.Domain.Audit;
 using LockboxPortal.Infrastructure;
 using LockboxPortal.Web.Extensions;
 using Microsoft.IdentityModel.Tokens;
@@ -10,8 +11,10 @@ namespace LockboxPortal.Web.Cli;
 /// <summary>
 /// Operator verbs of the Web app, handled before the web host starts:
 /// <code>
-/// dotnet LockboxPortal.Web.dll audit verify            recompute the chain, check checkpoints (exit 0 intact, 3 broken)
-/// dotnet LockboxPortal.Web.dll audit checkpoint        sign a checkpoint of the chain's head now
+/// dotnet LockboxPortal.Web.dll audit verify            every chain against its checkpoints and anchors (exit 0 intact, 3 broken, 4 anchor store missing)
+/// dotnet LockboxPortal.Web.dll audit checkpoint        sign and anchor a checkpoint of each grown chain now
+/// dotnet LockboxPortal.Web.dll audit rechain           split the portal-wide chain of an earlier version into per-tenant chains
+/// dotnet LockboxPortal.Web.dll audit verify-export &lt;file.csv&gt;   verify a CSV export on its own, offline (exit 0 intact, 3 broken)
 /// dotnet LockboxPortal.Web.dll keys rotate             retire the signing key (kept in the JWKS while its grants live)
 /// dotnet LockboxPortal.Web.dll grant verify --jwks &lt;file|url&gt; --token &lt;jws|@file&gt; [--issuer &lt;iss&gt;] [--audience &lt;aud&gt;] [--at &lt;ISO time&gt;]
 /// </code>
@@ -21,6 +24,9 @@ public static class PortalCommandLine
 {
     public const int Ok = 0;
     public const int Failed = 3;
+
+    /// <summary>The log verified against the database alone: the anchor store is missing or unreachable.</summary>
+    public const int AnchorsMissing = 4;
     public const int Usage = 64;
 
     public static async Task<int?> TryRunAsync(string[] args, TextWriter? output = null)
@@ -33,20 +39,24 @@ public static class PortalCommandLine
         {
             return verb switch
             {
-                "audit verify" => await WithServicesAsync(rest, async sp =>
-                {
-                    var result = await sp.GetRequiredService<AuditVerifier>().VerifyAsync();
-                    await o.WriteLineAsync(result.Intact ? $"intact: {result.Summary}" : $"BROKEN: {result.Summary}");
-                    await o.WriteLineAsync($"checkpoints verified: {result.CheckpointsVerified}");
-                    return result.Intact ? Ok : Failed;
-                }),
+                "audit verify" => await WithServicesAsync(rest, sp => VerifyAuditAsync(sp.GetRequiredService<AuditVerifier>(), o)),
                 "audit checkpoint" => await WithServicesAsync(rest, async sp =>
                 {
-                    var c = await sp.GetRequiredService<AuditCheckpointer>().CheckpointAsync();
-                    await o.WriteLineAsync(c is null ? "nothing new to sign: the newest entry already has a checkpoint (or the log is empty)."
-                        : $"signed checkpoint at entry {c.Sequence} with key {c.KeyId}.");
+                    var signed = await sp.GetRequiredService<AuditCheckpointer>().CheckpointAsync();
+                    if (signed.Count == 0) await o.WriteLineAsync("nothing new to sign: every chain's newest entry already has a checkpoint (or the log is empty).");
+                    foreach (var c in signed)
+                        await o.WriteLineAsync($"signed checkpoint {c.Number} of the {AuditChains.Name(c.ChainId)} chain at entry {c.Sequence} with key {c.KeyId}" +
+                            (c.AnchoredAt is null ? "; NOT anchored (see the log), retried at the next checkpoint." : ", anchored."));
                     return Ok;
                 }),
+                "audit rechain" => await WithServicesAsync(rest, async sp =>
+                {
+                    var r = await sp.GetRequiredService<AuditRechainer>().RechainAsync();
+                    await o.WriteLineAsync(r is null ? "nothing to do: the log has no portal-wide chain of an earlier version."
+                        : $"split {r.LegacyEntries} entries (last hash {r.LegacyLastHash}, {r.LegacyCheckpoints} signed checkpoints) into {r.Chains} chains; recorded as {AuditActions.AuditChainsSplit} in the portal chain.");
+                    return Ok;
+                }),
+                "audit verify-export" => await VerifyExportAsync(rest, o),
                 "keys rotate" => await WithServicesAsync(rest, async sp =>
                 {
                     var kid = await sp.GetRequiredService<ISigningKeyStore>().RotateAsync();
@@ -68,6 +78,34 @@ public static class PortalCommandLine
             await Console.Error.WriteLineAsync($"{verb}: cannot read the portal's database ({ex.Message}). Check ConnectionStrings:Lockbox and that the portal has started (and migrated) it once.");
             return Failed;
         }
+    }
+
+    /// <summary>Every chain; the exit code says the worst: broken, else anchors unreadable, else intact.</summary>
+    internal static async Task<int> VerifyAuditAsync(AuditVerifier verifier, TextWriter o)
+    {
+        var results = await verifier.VerifyAllAsync();
+        foreach (var r in results)
+        {
+            await o.WriteLineAsync($"{r.ChainName}: " + (r.Intact ? $"intact: {r.Summary}" : $"BROKEN: {r.Summary}"));
+            foreach (var p in r.Problems) await o.WriteLineAsync($"  - {p.Text}");
+            await o.WriteLineAsync($"  checkpoints verified: {r.CheckpointsVerified}, anchors verified: {r.AnchorsVerified}");
+        }
+        var warning = results.Select(r => r.AnchorWarning).FirstOrDefault(w => w is not null);
+        if (warning is not null) await o.WriteLineAsync($"WARNING: {warning}");
+        return results.Any(r => !r.Intact) ? Failed : warning is not null ? AnchorsMissing : Ok;
+    }
+
+    private static async Task<int> VerifyExportAsync(string[] args, TextWriter o)
+    {
+        if (args.Length != 1)
+        {
+            await Console.Error.WriteLineAsync("usage: audit verify-export <file.csv>   (the CSV the audit page exports)");
+            return Usage;
+        }
+        using var reader = new StreamReader(args[0]);
+        var result = await AuditExportVerifier.VerifyAsync(reader);
+        await o.WriteLineAsync(result.Intact ? result.Summary : $"BROKEN: {result.Problem}");
+        return result.Intact ? Ok : Failed;
     }
 
     private static async Task<int> WithServicesAsync(string[] args, Func<IServiceProvider, Task<int>> run)

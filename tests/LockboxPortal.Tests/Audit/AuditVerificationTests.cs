@@ -13,13 +13,20 @@ namespace LockboxPortal.Tests.Audit;
 
 public sealed class AuditVerificationTests : IAsyncLifetime
 {
-    private readonly PortalFixture _f = new();
+    // Tampering goes through SQLite directly.
+    private readonly PortalFixture _f = new(sqliteOnly: true);
 
     public Task InitializeAsync() => _f.InitializeAsync();
     public async Task DisposeAsync() => await _f.DisposeAsync();
 
-    private Task<AuditVerificationResult> VerifyAsync() => _f.Services.GetRequiredService<AuditVerifier>().VerifyAsync();
-    private Task<AuditCheckpoint?> CheckpointAsync() => _f.Services.GetRequiredService<AuditCheckpointer>().CheckpointAsync();
+    private Task<AuditVerificationResult> VerifyAsync() => _f.Services.GetRequiredService<AuditVerifier>().VerifyAsync(ContosoTenant);
+
+    /// <summary>Signs the grown chains; returns Contoso's new checkpoint, if any.</summary>
+    private async Task<AuditCheckpoint?> CheckpointAsync() =>
+        (await _f.Services.GetRequiredService<AuditCheckpointer>().CheckpointAsync()).SingleOrDefault(c => c.ChainId == ContosoTenant);
+
+    /// <summary>How SQLite stores a Guid (upper-case text): the chain key of Contoso's rows.</summary>
+    private static readonly string Contoso = ContosoTenant.ToString().ToUpperInvariant();
 
     /// <summary>Three requests: filed, approved (with its grant), denied — a dozen entries or so.</summary>
     private async Task<long> SomeHistoryAsync()
@@ -28,15 +35,17 @@ public sealed class AuditVerificationTests : IAsyncLifetime
         await _f.Lockbox(Carol, s => s.ApproveAsync(a.Id, new ApproveCommand()));
         var b = await _f.PendingContosoRequestAsync();
         await _f.Lockbox(Adam, s => s.DenyAsync(b.Id, new DenyCommand("Not during the freeze.")));
-        return await _f.Db(db => db.AuditEntries.MaxAsync(e => e.Sequence));
+        return await _f.Db(db => db.AuditEntries.Where(e => e.ChainId == ContosoTenant).MaxAsync(e => e.Sequence));
     }
 
+    /// <summary>Runs SQL as someone with write access to the database would; <c>$c</c> is Contoso's chain.</summary>
     private async Task SqlAsync(string sql, params (string Name, object Value)[] parameters)
     {
         await using var conn = new SqliteConnection(_f.ConnectionString + ";Pooling=False");
         await conn.OpenAsync();
         await using var cmd = conn.CreateCommand();
         cmd.CommandText = sql;
+        cmd.Parameters.AddWithValue("$c", Contoso);
         foreach (var (name, value) in parameters) cmd.Parameters.AddWithValue(name, value);
         await cmd.ExecuteNonQueryAsync();
     }
@@ -74,7 +83,7 @@ public sealed class AuditVerificationTests : IAsyncLifetime
     public async Task Edited_entry_is_reported_at_that_entry()
     {
         await SomeHistoryAsync();
-        await SqlAsync("UPDATE AuditEntries SET Details = '{\"reason\":\"approved by the CEO\"}' WHERE Sequence = 4");
+        await SqlAsync("UPDATE AuditEntries SET Details = '{\"reason\":\"approved by the CEO\"}' WHERE Sequence = 4 AND ChainId = $c");
 
         var result = await VerifyAsync();
 
@@ -88,9 +97,9 @@ public sealed class AuditVerificationTests : IAsyncLifetime
     public async Task Edited_entry_with_its_own_hash_recomputed_is_reported_where_the_chain_breaks()
     {
         await SomeHistoryAsync();
-        var e = await _f.Db(db => db.AuditEntries.AsNoTracking().SingleAsync(x => x.Sequence == 4));
+        var e = await _f.Db(db => db.AuditEntries.AsNoTracking().SingleAsync(x => x.ChainId == ContosoTenant && x.Sequence == 4));
         e.Actor = "Someone Else";
-        await SqlAsync("UPDATE AuditEntries SET Actor = $a, Hash = $h WHERE Sequence = 4", ("$a", e.Actor), ("$h", AuditWriter.ComputeHash(e)));
+        await SqlAsync("UPDATE AuditEntries SET Actor = $a, Hash = $h WHERE Sequence = 4 AND ChainId = $c", ("$a", e.Actor), ("$h", AuditWriter.ComputeHash(e)));
 
         var result = await VerifyAsync();
 
@@ -102,7 +111,7 @@ public sealed class AuditVerificationTests : IAsyncLifetime
     public async Task Deleted_entry_is_reported_at_that_entry()
     {
         await SomeHistoryAsync();
-        await SqlAsync("DELETE FROM AuditEntries WHERE Sequence = 3");
+        await SqlAsync("DELETE FROM AuditEntries WHERE Sequence = 3 AND ChainId = $c");
 
         var result = await VerifyAsync();
 
@@ -114,7 +123,7 @@ public sealed class AuditVerificationTests : IAsyncLifetime
     public async Task Deleted_last_entry_is_reported_against_the_chain_head()
     {
         var last = await SomeHistoryAsync();
-        await SqlAsync("DELETE FROM AuditEntries WHERE Sequence = $s", ("$s", last));
+        await SqlAsync("DELETE FROM AuditEntries WHERE Sequence = $s AND ChainId = $c", ("$s", last));
 
         var result = await VerifyAsync();
 
@@ -126,7 +135,7 @@ public sealed class AuditVerificationTests : IAsyncLifetime
     public async Task Reordered_entries_are_reported_at_the_first_moved_entry()
     {
         await SomeHistoryAsync();
-        await SqlAsync("UPDATE AuditEntries SET Sequence = -3 WHERE Sequence = 3; UPDATE AuditEntries SET Sequence = 3 WHERE Sequence = 4; UPDATE AuditEntries SET Sequence = 4 WHERE Sequence = -3;");
+        await SqlAsync("UPDATE AuditEntries SET Sequence = -3 WHERE Sequence = 3 AND ChainId = $c; UPDATE AuditEntries SET Sequence = 3 WHERE Sequence = 4 AND ChainId = $c; UPDATE AuditEntries SET Sequence = 4 WHERE Sequence = -3 AND ChainId = $c;");
 
         var result = await VerifyAsync();
 
@@ -140,7 +149,7 @@ public sealed class AuditVerificationTests : IAsyncLifetime
     /// </summary>
     private async Task<long> ForgeConsistentChainFromAsync(long from)
     {
-        var entries = await _f.Db(db => db.AuditEntries.AsNoTracking().OrderBy(e => e.Sequence).ToListAsync());
+        var entries = await _f.Db(db => db.AuditEntries.AsNoTracking().Where(e => e.ChainId == ContosoTenant).OrderBy(e => e.Sequence).ToListAsync());
         var previous = entries.Single(e => e.Sequence == from - 1).Hash;
         foreach (var e in entries.Where(e => e.Sequence >= from))
         {
@@ -148,10 +157,10 @@ public sealed class AuditVerificationTests : IAsyncLifetime
             e.PreviousHash = previous;
             e.Hash = AuditWriter.ComputeHash(e);
             previous = e.Hash;
-            await SqlAsync("UPDATE AuditEntries SET Actor = $a, PreviousHash = $p, Hash = $h WHERE Sequence = $s",
+            await SqlAsync("UPDATE AuditEntries SET Actor = $a, PreviousHash = $p, Hash = $h WHERE Sequence = $s AND ChainId = $c",
                 ("$a", e.Actor), ("$p", e.PreviousHash), ("$h", e.Hash), ("$s", e.Sequence));
         }
-        await SqlAsync("UPDATE AuditChainHeads SET LastHash = $h", ("$h", previous));
+        await SqlAsync("UPDATE AuditChainHeads SET LastHash = $h WHERE ChainId = $c", ("$h", previous));
         return entries[^1].Sequence;
     }
 
@@ -176,8 +185,8 @@ public sealed class AuditVerificationTests : IAsyncLifetime
         await SomeHistoryAsync();
         var checkpoint = await CheckpointAsync();
         await ForgeConsistentChainFromAsync(2);
-        var forgedHash = await _f.Db(db => db.AuditEntries.Where(e => e.Sequence == checkpoint!.Sequence).Select(e => e.Hash).SingleAsync());
-        await SqlAsync("UPDATE AuditCheckpoints SET Hash = $h", ("$h", forgedHash));
+        var forgedHash = await _f.Db(db => db.AuditEntries.Where(e => e.ChainId == ContosoTenant && e.Sequence == checkpoint!.Sequence).Select(e => e.Hash).SingleAsync());
+        await SqlAsync("UPDATE AuditCheckpoints SET Hash = $h WHERE ChainId = $c", ("$h", forgedHash));
 
         var result = await VerifyAsync();
 
@@ -191,9 +200,9 @@ public sealed class AuditVerificationTests : IAsyncLifetime
         await SomeHistoryAsync();
         var checkpoint = await CheckpointAsync();
         using var foreign = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
-        var forged = GrantTokens.Sign(new ActiveSigningKey(checkpoint!.KeyId, foreign), GrantTokens.CheckpointType,
-            new Dictionary<string, object> { ["seq"] = checkpoint.Sequence, ["hash"] = checkpoint.Hash });
-        await SqlAsync("UPDATE AuditCheckpoints SET Signature = $s", ("$s", forged));
+        var forged = AuditCheckpointTokens.Sign(new ActiveSigningKey(checkpoint!.KeyId, foreign), ContosoTenant, checkpoint.Number,
+            checkpoint.Sequence, checkpoint.Hash, checkpoint.PreviousHash, _f.Time.GetUtcNow());
+        await SqlAsync("UPDATE AuditCheckpoints SET Signature = $s WHERE ChainId = $c", ("$s", forged));
 
         var result = await VerifyAsync();
 
@@ -206,8 +215,8 @@ public sealed class AuditVerificationTests : IAsyncLifetime
     {
         var last = await SomeHistoryAsync();
         await CheckpointAsync();
-        var previous = await _f.Db(db => db.AuditEntries.Where(e => e.Sequence == last - 1).Select(e => e.Hash).SingleAsync());
-        await SqlAsync("DELETE FROM AuditEntries WHERE Sequence = $s; UPDATE AuditChainHeads SET Sequence = $p, LastHash = $h;",
+        var previous = await _f.Db(db => db.AuditEntries.Where(e => e.ChainId == ContosoTenant && e.Sequence == last - 1).Select(e => e.Hash).SingleAsync());
+        await SqlAsync("DELETE FROM AuditEntries WHERE Sequence = $s AND ChainId = $c; UPDATE AuditChainHeads SET Sequence = $p, LastHash = $h WHERE ChainId = $c;",
             ("$s", last), ("$p", last - 1), ("$h", previous));
 
         var result = await VerifyAsync();
@@ -227,7 +236,7 @@ public sealed class AuditVerificationTests : IAsyncLifetime
         await Assert.ThrowsAsync<ForbiddenAccessException>(() => _f.As(Adam, sp => sp.GetRequiredService<AuditService>().VerifyAsync()));
         Assert.Equal(1, await _f.Services.GetRequiredService<RefusalAuditor>().WriteQueuedAsync());
 
-        var refusal = await _f.Db(db => db.AuditEntries.OrderBy(e => e.Sequence).LastAsync());
+        var refusal = await _f.Db(db => db.AuditEntries.Where(e => e.ChainId == ContosoTenant).OrderBy(e => e.Sequence).LastAsync());
         Assert.Equal(AuditActions.AuthorizationRefused, refusal.Action);
         Assert.Equal(Adam.Name, refusal.Actor);
         Assert.Equal(Adam.Oid, refusal.ActorOid);

@@ -112,8 +112,12 @@ public sealed class SigkillFaultTests(ITestOutputHelper output) : IAsyncLifetime
         var decided = CheckDecisions(plan, log, problems, out var decisionsByRound);
         var checkedRequests = await CheckDatabaseAsync(plan, decided, problems);
         var (emails, reclaimed, maxAttempts) = await CheckEmailAsync(problems);
-        var audit = await _f.Services.GetRequiredService<AuditVerifier>().VerifyAsync();
-        if (!audit.Intact) problems.Add($"The audit chain does not verify: {audit.Summary}");
+        var audits = await _f.Services.GetRequiredService<AuditVerifier>().VerifyAllAsync();
+        foreach (var chain in audits)
+        {
+            if (!chain.Intact) problems.Add($"The {chain.ChainName} audit chain does not verify: {chain.Summary}");
+            if (chain.AnchorWarning is not null) problems.Add($"The {chain.ChainName} audit chain was not checked against its anchors: {chain.AnchorWarning}");
+        }
         var integrity = await IntegrityCheckAsync();
         if (integrity != "ok") problems.Add($"PRAGMA integrity_check says: {integrity}");
 
@@ -126,7 +130,7 @@ public sealed class SigkillFaultTests(ITestOutputHelper output) : IAsyncLifetime
         output.WriteLine($"Decided {checkedRequests} requests, {decided.Count} reported by the drill (a kill can land between the commit and the report; " +
             $"per round: {string.Join(' ', decisionsByRound)}), " +
             $"conflicts between two approvers {log.Sum(l => l.Conflicts)}; emails {emails} (.eml files), {reclaimed} messages claimed again after a kill " +
-            $"interrupted the dispatch holding them (at most {maxAttempts} claims); audit {audit.Summary} {audit.CheckpointsVerified} checkpoints; integrity {integrity}; elapsed {total.Elapsed.TotalSeconds:0.0} s.");
+            $"interrupted the dispatch holding them (at most {maxAttempts} claims); audit {string.Join("; ", audits.Select(a => $"{a.ChainName}: {a.Summary}"))} {audits.Sum(a => a.CheckpointsVerified)} checkpoints, {audits.Sum(a => a.AnchorsVerified)} anchors; integrity {integrity}; elapsed {total.Elapsed.TotalSeconds:0.0} s.");
 
         Assert.True(problems.Count == 0, $"{problems.Count} problem(s) after {kills} kills (seed {seed}):\n" + string.Join('\n', problems.Take(40)));
         Assert.True(midBurst > 0, $"No kill landed mid-burst in {rounds} rounds, so the drill proved nothing; the think time or the delays need tuning.");
@@ -178,6 +182,8 @@ public sealed class SigkillFaultTests(ITestOutputHelper output) : IAsyncLifetime
         // The fixture's key ring protects the signing key the seeded requests were filed with.
         ["DataProtection:KeysPath"] = Path.Combine(Directory, "data", "keys"),
         ["Email:PickupDirectory"] = MailDirectory,
+        // The fixture verifies the drill's checkpoints against the anchors the drill wrote.
+        ["Audit:Anchors:Folder"] = Path.Combine(Directory, "data", "audit-digests"),
         // The shortest lease the options allow: a kill mid-dispatch leaves its batch claimed this long.
         ["Email:ClaimLease"] = "00:00:10",
         ["Email:PollInterval"] = "00:00:00.500",

@@ -14,7 +14,7 @@ public sealed class AuditChainTests : IAsyncLifetime
     public async Task DisposeAsync() => await _f.DisposeAsync();
 
     [Fact]
-    public async Task Entries_written_by_concurrent_decisions_form_one_unbroken_chain()
+    public async Task Entries_written_by_concurrent_decisions_in_one_tenant_form_one_unbroken_chain()
     {
         var requests = new List<AccessRequestDto>();
         for (var i = 0; i < 8; i++) requests.Add(await _f.PendingContosoRequestAsync());
@@ -23,7 +23,7 @@ public sealed class AuditChainTests : IAsyncLifetime
             ? _f.Lockbox(Carol, s => s.ApproveAsync(r.Id, new ApproveCommand()))
             : _f.Lockbox(Adam, s => s.DenyAsync(r.Id, new DenyCommand("Not this time."))))));
 
-        var entries = await _f.Db(db => db.AuditEntries.OrderBy(e => e.Sequence).ToListAsync());
+        var entries = await _f.Db(db => db.AuditEntries.Where(e => e.ChainId == ContosoTenant).OrderBy(e => e.Sequence).ToListAsync());
         Assert.Equal(Enumerable.Range(1, entries.Count).Select(i => (long)i), entries.Select(e => e.Sequence));
         var previous = "";
         foreach (var e in entries)
@@ -32,7 +32,7 @@ public sealed class AuditChainTests : IAsyncLifetime
             Assert.Equal(AuditWriter.ComputeHash(e), e.Hash);
             previous = e.Hash;
         }
-        var head = await _f.Db(db => db.AuditChainHeads.SingleAsync());
+        var head = await _f.Db(db => db.AuditChainHeads.SingleAsync(h => h.ChainId == ContosoTenant));
         Assert.Equal(entries[^1].Sequence, head.Sequence);
         Assert.Equal(entries[^1].Hash, head.LastHash);
     }
@@ -42,7 +42,7 @@ public sealed class AuditChainTests : IAsyncLifetime
     {
         var r = await _f.PendingContosoRequestAsync();
         await _f.Lockbox(Carol, s => s.DenyAsync(r.Id, new DenyCommand("Line one\r\nFAKE ENTRY: approved")));
-        var details = await _f.Db(db => db.AuditEntries.OrderBy(e => e.Sequence).Select(e => e.Details).LastAsync());
+        var details = await _f.Db(db => db.AuditEntries.Where(e => e.ChainId == ContosoTenant).OrderBy(e => e.Sequence).Select(e => e.Details).LastAsync());
         Assert.DoesNotContain('\n', details);
         Assert.Contains("\\r\\n", details);
     }

@@ -24,6 +24,7 @@ public class PortalWebFactory(IDictionary<string, string?>? settings = null, str
         builder.UseSetting("Demo:SeedData", "true");
         builder.UseSetting("Portal:PublicBaseUrl", "http://localhost");
         builder.UseSetting("Email:PickupDirectory", Path.Combine(Directory, "mail"));
+        builder.UseSetting("Audit:Anchors:Folder", Path.Combine(Directory, "audit-digests"));
         // Every test client signs in from the same (absent) address; the sign-in limit has its own tests.
         builder.UseSetting("RateLimits:SignIn:PermitLimit", "100000");
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())

@@ -1,4 +1,3 @@
-using LockboxPortal.Domain.Audit;
 using LockboxPortal.Domain.Lockbox;
 using LockboxPortal.Domain.Notifications;
 using LockboxPortal.Domain.Tenants;
@@ -92,33 +91,6 @@ internal sealed class UserProfileConfiguration : IEntityTypeConfiguration<UserPr
         b.Property(u => u.Roles).HasMaxLength(1000);
         b.HasIndex(u => new { u.TenantId, u.IsGlobalAdministrator, u.IsApprover });
         b.HasIndex(u => new { u.TenantId, u.IsEngineer });
-    }
-}
-
-internal sealed class AuditEntryConfiguration : IEntityTypeConfiguration<AuditEntry>
-{
-    public void Configure(EntityTypeBuilder<AuditEntry> b)
-    {
-        b.HasKey(e => e.Sequence);
-        b.Property(e => e.Sequence).ValueGeneratedNever();
-        b.Property(e => e.Actor).HasMaxLength(200);
-        b.Property(e => e.Action).HasMaxLength(64).IsUnicode(false);
-        b.Property(e => e.Target).HasMaxLength(200);
-        b.Property(e => e.PreviousHash).HasMaxLength(64).IsUnicode(false);
-        b.Property(e => e.Hash).HasMaxLength(64).IsUnicode(false);
-        b.HasIndex(e => new { e.TenantId, e.Sequence });
-        b.HasIndex(e => new { e.Target, e.Sequence });
-    }
-}
-
-internal sealed class AuditChainHeadConfiguration : IEntityTypeConfiguration<AuditChainHead>
-{
-    public void Configure(EntityTypeBuilder<AuditChainHead> b)
-    {
-        b.HasKey(h => h.Id);
-        b.Property(h => h.Id).ValueGeneratedNever();
-        b.Property(h => h.LastHash).HasMaxLength(64).IsUnicode(false);
-        b.HasData(new AuditChainHead { Id = AuditChainHead.SingletonId, Sequence = 0, LastHash = "" });
     }
 }
 

@@ -1,21 +1,8 @@
-using LockboxPortal.Domain.Audit;
 using LockboxPortal.Domain.Grants;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace LockboxPortal.Infrastructure.Persistence.Configurations;
-
-internal sealed class AuditCheckpointConfiguration : IEntityTypeConfiguration<AuditCheckpoint>
-{
-    public void Configure(EntityTypeBuilder<AuditCheckpoint> b)
-    {
-        b.HasKey(c => c.Sequence);
-        b.Property(c => c.Sequence).ValueGeneratedNever();
-        b.Property(c => c.Hash).HasMaxLength(64).IsUnicode(false);
-        b.Property(c => c.KeyId).HasMaxLength(64).IsUnicode(false);
-        b.Property(c => c.Signature).HasMaxLength(2000).IsUnicode(false);
-    }
-}
 
 internal sealed class SigningKeyConfiguration : IEntityTypeConfiguration<SigningKey>
 {
