@@ -446,7 +446,7 @@ public sealed class LockboxService(
         r.ClosedAt, r.ClosedByName, r.ClosedReason);
 
     private void Publish(AccessRequest r) =>
-        events.Publish(new AccessRequestChanged(r.Id, r.TenantId, r.EngineerOid, r.Status.ToString()));
+        events.Publish(new AccessRequestChanged(r.Id, r.TenantId, r.TicketId, r.EngineerOid, r.Status.ToString()));
 
     internal static string Target(AccessRequest r) => $"access-request/{r.Id}";
 
