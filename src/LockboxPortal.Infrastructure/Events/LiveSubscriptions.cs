@@ -80,6 +80,14 @@ public sealed class LiveSubscriptions(ILogger logger)
         }
     }
 
+    /// <summary>Hands <paramref name="change"/> to the handlers of one scope only (it arrived on that scope's channel).</summary>
+    public void DeliverTo(LiveScope scope, PortalChange change)
+    {
+        if (!change.Scopes.Contains(scope) || !_byScope.TryGetValue(scope, out var handlers)) return;
+        foreach (var handler in handlers)
+            if (handler.ChangeType.IsInstanceOfType(change)) _ = InvokeAsync(handler.Invoke, change);
+    }
+
     private async Task InvokeAsync(Func<PortalChange, Task> handler, PortalChange change)
     {
         try
