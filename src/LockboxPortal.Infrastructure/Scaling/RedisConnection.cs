@@ -38,6 +38,8 @@ public sealed class RedisConnection : IDisposable
         var configuration = ConfigurationOptions.Parse(options.Value.Configuration!);
         configuration.AbortOnConnectFail = false; // start (and keep serving) without Redis; reconnect on its own
         configuration.ConnectTimeout = Math.Min(configuration.ConnectTimeout, 5000);
+        // Try again every second, not with a growing back-off: live updates come back within a second of Redis.
+        configuration.ReconnectRetryPolicy ??= new LinearRetry(1000);
         configuration.ClientName ??= $"lockbox-portal-{Environment.MachineName}-{Environment.ProcessId}";
         Multiplexer = ConnectionMultiplexer.Connect(configuration);
         Multiplexer.ConnectionFailed += (_, e) => MarkDown(e.Exception?.Message ?? e.FailureType.ToString());
