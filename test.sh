@@ -27,6 +27,16 @@ if [ "$(node -p "require('./artifacts/azurite/node_modules/azurite/package.json'
     echo "Could not install Azurite (npm install azurite@$azurite_version)."; echo "0 passed, 1 failed"; exit 1; }
 fi
 # --- end Azurite
+# --- redis-server for the shared-state tests (tests/LockboxPortal.Tests/Scaling start and stop their own) ---
+if ! command -v redis-server >/dev/null 2>&1; then
+  echo "Installing redis-server for the shared-state tests..."
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq redis-server >/dev/null; } || {
+    echo "Could not install redis-server (apt-get install redis-server); the shared-state tests need it."; echo "0 passed, 1 failed"; exit 1; }
+  # Only the binary is needed: the package's own service is not used by the tests.
+  { $SUDO systemctl disable --now redis-server >/dev/null 2>&1 || $SUDO service redis-server stop >/dev/null 2>&1; } || true
+fi
+# --- end redis-server ---
 
 dotnet tool restore >/dev/null
 if ! dotnet build LockboxPortal.sln -nologo -v quiet; then

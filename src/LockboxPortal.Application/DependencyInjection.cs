@@ -9,6 +9,7 @@ using LockboxPortal.Application.Tickets;
 using LockboxPortal.Application.Users;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace LockboxPortal.Application;
 
@@ -31,6 +32,9 @@ public static class DependencyInjection
         services.AddOptions<ServiceRateLimitOptions>().Bind(configuration.GetSection(ServiceRateLimitOptions.Section)).ValidateDataAnnotations()
             .Validate(o => o.RequestFiling.PermitLimit > 0 && o.RequestFiling.Window > TimeSpan.Zero, "RateLimits:RequestFiling needs a PermitLimit and a Window.")
             .ValidateOnStart();
+        // This process's own: exact for one instance. The infrastructure replaces both with Redis when configured.
+        services.TryAddSingleton<IRateLimitStore, InProcessRateLimitStore>();
+        services.TryAddSingleton<IEndedSessionStore, InProcessEndedSessionStore>();
         services.AddSingleton<UserActionRateLimiter>();
 
         services.AddSingleton<IValidator<FileAccessRequestCommand>, FileAccessRequestValidator>();

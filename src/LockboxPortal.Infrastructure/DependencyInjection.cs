@@ -6,9 +6,9 @@ using LockboxPortal.Infrastructure.Events;
 using LockboxPortal.Infrastructure.Notifications;
 using LockboxPortal.Infrastructure.Grants;
 using LockboxPortal.Infrastructure.Persistence;
+using LockboxPortal.Infrastructure.Scaling;
 using LockboxPortal.Infrastructure.ServicePrincipals;
 using LockboxPortal.Infrastructure.Workers;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -43,6 +43,7 @@ public static class DependencyInjection
         services.AddPooledDbContextFactory<LockboxDbContext>(o => o.UseLockboxProvider(provider, connectionString, synchronous));
         services.AddSingleton<ILockboxDbContextFactory, LockboxDbContextFactory>();
         services.AddSingleton<IPortalEvents, InProcessPortalEvents>();
+        services.AddRedisSharedState(configuration);
         services.AddHostedService<LifecycleSweepWorker>();
         services.AddNotifications(configuration, contentRoot);
         services.AddTrust(configuration, contentRoot);
@@ -52,15 +53,10 @@ public static class DependencyInjection
         return services;
     }
 
-    /// <summary>Data Protection (persisted under data/keys unless configured) and the signing keys.</summary>
+    /// <summary>Data Protection (under data/keys unless configured: see <see cref="DataProtectionRegistration"/>), the signing keys, and the audit workers.</summary>
     private static void AddTrust(this IServiceCollection services, IConfiguration configuration, string contentRoot)
     {
-        var keysPath = configuration["DataProtection:KeysPath"];
-        keysPath = string.IsNullOrWhiteSpace(keysPath) ? Path.Combine(contentRoot, "data", "keys")
-            : Path.IsPathRooted(keysPath) ? keysPath : Path.Combine(contentRoot, keysPath);
-        services.AddDataProtection()
-            .SetApplicationName("LockboxPortal")
-            .PersistKeysToFileSystem(new DirectoryInfo(keysPath));
+        services.AddPortalDataProtection(configuration, contentRoot);
 
         services.AddOptions<SigningOptions>().Bind(configuration.GetSection(SigningOptions.Section)).PostConfigure(o => o.BasePath = contentRoot);
         services.AddSingleton<ISigningKeyStore, SigningKeyStore>();

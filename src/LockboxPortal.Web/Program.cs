@@ -20,7 +20,8 @@ try
         .AddPortalTrust(builder.Configuration, builder.Environment)
         .AddPortalRateLimiting(builder.Configuration)
         .AddPortalLimits(builder.Configuration)
-        .AddPortalUi();
+        .AddPortalUi()
+        .AddPortalScaleOut(builder.Configuration);
 
     var app = builder.Build();
     await app.PreparePortalAsync();

@@ -107,7 +107,7 @@ public sealed class LifecycleSweeper(
         }, ct);
 
         if (moved is null) return false;
-        events.Publish(new AccessRequestChanged(moved.Id, moved.TenantId, moved.EngineerOid, moved.Status.ToString()));
+        events.Publish(new AccessRequestChanged(moved.Id, moved.TenantId, moved.TicketId, moved.EngineerOid, moved.Status.ToString()));
         return true;
     }
 }

@@ -43,7 +43,7 @@ public sealed class LockboxService(
     public async Task<AccessRequestDto> FileAsync(FileAccessRequestCommand cmd, CancellationToken ct = default)
     {
         var user = currentUser.RequireEngineer();
-        rateLimiter.Acquire(nameof(FileAsync), user.Oid, rateLimits.CurrentValue.RequestFiling, "filed {0} access requests");
+        await rateLimiter.AcquireAsync(nameof(FileAsync), user.Oid, rateLimits.CurrentValue.RequestFiling, "filed {0} access requests", ct);
         await fileValidator.ValidateOrThrowAsync(cmd, ct);
         var rules = options.CurrentValue;
         var signingKey = await signingKeys.GetActiveAsync(ct);
@@ -344,7 +344,7 @@ public sealed class LockboxService(
         r.NextDeadlineAt(now), RequestActions.For(r, user, now), Visibility.CanSeeGrants(user, r));
 
     private void Publish(AccessRequest r) =>
-        events.Publish(new AccessRequestChanged(r.Id, r.TenantId, r.EngineerOid, r.Status.ToString()));
+        events.Publish(new AccessRequestChanged(r.Id, r.TenantId, r.TicketId, r.EngineerOid, r.Status.ToString()));
 
     internal static string Target(AccessRequest r) => $"access-request/{r.Id}";
 

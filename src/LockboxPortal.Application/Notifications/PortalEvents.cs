@@ -1,18 +1,64 @@
+using System.Text.Json.Serialization;
+
 namespace LockboxPortal.Application.Notifications;
 
-/// <summary>Something changed that open pages may want to show without a reload.</summary>
-public sealed record AccessRequestChanged(Guid RequestId, Guid TenantId, Guid EngineerOid, string Status);
-
-public sealed record TenantSettingsChanged(Guid TenantId);
+public enum LiveScopeKind
+{
+    Tenant,
+    Engineer,
+    Request,
+    Ticket,
+}
 
 /// <summary>
-/// In-process fan-out of committed changes to subscribed circuits. Published only after commit;
-/// subscribers must unsubscribe when disposed.
+/// What an open page shows, and so the only changes it is woken for: a tenant's requests and settings, an
+/// engineer's requests, one request, or one ticket's requests.
+/// </summary>
+public readonly record struct LiveScope(LiveScopeKind Kind, Guid Id)
+{
+    public static LiveScope Tenant(Guid tenantId) => new(LiveScopeKind.Tenant, tenantId);
+    public static LiveScope Engineer(Guid engineerOid) => new(LiveScopeKind.Engineer, engineerOid);
+    public static LiveScope Request(Guid requestId) => new(LiveScopeKind.Request, requestId);
+    public static LiveScope Ticket(Guid ticketId) => new(LiveScopeKind.Ticket, ticketId);
+
+    /// <summary>A stable text form, e.g. <c>tenant:3f2…</c>; also the suffix of the scope's pub/sub channel.</summary>
+    public override string ToString() => $"{Kind.ToString().ToLowerInvariant()}:{Id:N}";
+}
+
+/// <summary>Something committed that open pages may want to show without a reload; it names every scope it concerns.</summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
+[JsonDerivedType(typeof(AccessRequestChanged), "request")]
+[JsonDerivedType(typeof(TenantSettingsChanged), "tenant")]
+public abstract record PortalChange
+{
+    [JsonIgnore]
+    public abstract IReadOnlyList<LiveScope> Scopes { get; }
+}
+
+public sealed record AccessRequestChanged(Guid RequestId, Guid TenantId, Guid TicketId, Guid EngineerOid, string Status) : PortalChange
+{
+    public override IReadOnlyList<LiveScope> Scopes =>
+        [LiveScope.Tenant(TenantId), LiveScope.Engineer(EngineerOid), LiveScope.Request(RequestId), LiveScope.Ticket(TicketId)];
+}
+
+public sealed record TenantSettingsChanged(Guid TenantId) : PortalChange
+{
+    public override IReadOnlyList<LiveScope> Scopes => [LiveScope.Tenant(TenantId)];
+}
+
+/// <summary>
+/// Fan-out of committed changes to the circuits that show them. Published only after commit. A subscription
+/// names one scope and receives only changes of that scope; subscribers must dispose it when they go.
 /// </summary>
 public interface IPortalEvents
 {
-    void Publish(AccessRequestChanged change);
-    void Publish(TenantSettingsChanged change);
-    IDisposable Subscribe(Func<AccessRequestChanged, Task> onRequestChanged);
-    IDisposable Subscribe(Func<TenantSettingsChanged, Task> onTenantChanged);
+    void Publish(PortalChange change);
+
+    IDisposable Subscribe<TChange>(LiveScope scope, Func<TChange, Task> handler) where TChange : PortalChange;
+
+    /// <summary>
+    /// Every change committed by this instance, whatever its scope: for work this instance queued itself (its
+    /// outbox), never for pages. Changes published by other instances do not arrive here.
+    /// </summary>
+    IDisposable SubscribeToLocalCommits(Func<PortalChange, Task> handler);
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.ComponentModel.DataAnnotations;
 using LockboxPortal.Application.Common;
 
@@ -27,52 +26,25 @@ public sealed class ServiceRateLimitOptions
 }
 
 /// <summary>
-/// A fixed-window counter per (action, user) on the injected <see cref="TimeProvider"/>. Every attempt after
-/// authorization counts, valid or not, so a script cannot probe the validator without limit either.
-/// One instance per process: with several instances each enforces its own share (documented in docs/security.md).
+/// A fixed-window counter per (action, user) in the <see cref="IRateLimitStore"/>: shared by every instance
+/// when Redis is configured, this process's own otherwise. Every attempt after authorization counts, valid or
+/// not, so a script cannot probe the validator without limit either.
 /// </summary>
-public sealed class UserActionRateLimiter(TimeProvider time)
+public sealed class UserActionRateLimiter(IRateLimitStore store, TimeProvider time)
 {
-    private const int PruneThreshold = 10_000;
-    private readonly ConcurrentDictionary<(string Action, Guid User), Window> _windows = new();
-
-    private sealed class Window(DateTimeOffset start)
-    {
-        public DateTimeOffset Start = start;
-        public int Count;
-    }
-
     /// <summary>
     /// Counts one attempt, or throws <see cref="TooManyRequestsException"/> saying when to try again.
     /// <paramref name="done"/> describes the attempts with a {0} for the limit, e.g. "filed {0} access requests".
     /// </summary>
-    public void Acquire(string action, Guid user, UserRateLimit limit, string done)
+    public async Task AcquireAsync(string action, Guid user, UserRateLimit limit, string done, CancellationToken ct = default)
     {
-        var now = time.GetUtcNow();
-        if (_windows.Count > PruneThreshold) Prune(now, limit.Window);
-        var window = _windows.GetOrAdd((action, user), _ => new Window(now));
-        lock (window)
-        {
-            if (now - window.Start >= limit.Window)
-            {
-                window.Start = now;
-                window.Count = 0;
-            }
-            if (window.Count >= limit.PermitLimit)
-            {
-                var retry = window.Start + limit.Window - now;
-                throw new TooManyRequestsException(
-                    $"You have {string.Format(System.Globalization.CultureInfo.InvariantCulture, done, limit.PermitLimit)} within {Describe(limit.Window)}, the most the portal accepts. " +
-                    $"Nothing was changed; try again in {Describe(retry)}.", retry);
-            }
-            window.Count++;
-        }
-    }
-
-    private void Prune(DateTimeOffset now, TimeSpan window)
-    {
-        foreach (var (key, w) in _windows)
-            if (now - w.Start >= window) _windows.TryRemove(key, out _);
+        var window = await store.HitAsync($"user-action:{action}:{user:N}", limit.Window, ct);
+        if (window.Count <= limit.PermitLimit) return;
+        var retry = window.EndsAt - time.GetUtcNow();
+        if (retry < TimeSpan.Zero) retry = TimeSpan.Zero;
+        throw new TooManyRequestsException(
+            $"You have {string.Format(System.Globalization.CultureInfo.InvariantCulture, done, limit.PermitLimit)} within {Describe(limit.Window)}, the most the portal accepts. " +
+            $"Nothing was changed; try again in {Describe(retry)}.", retry);
     }
 
     internal static string Describe(TimeSpan t) =>

@@ -19,8 +19,7 @@ internal sealed class OutboxDispatchWorker(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var onRequest = events.Subscribe((AccessRequestChanged _) => Wake());
-        using var onTenant = events.Subscribe((TenantSettingsChanged _) => Wake());
+        using var onCommit = events.SubscribeToLocalCommits(_ => Wake());
         while (!stoppingToken.IsCancellationRequested)
         {
             try

@@ -734,6 +734,23 @@ namespace LockboxPortal.Migrations.Sqlite.Migrations
                     b.ToTable("UserProfiles");
                 });
 
+            modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("FriendlyName")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Xml")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("DataProtectionKeys");
+                });
+
             modelBuilder.Entity("LockboxPortal.Domain.Grants.AccessGrant", b =>
                 {
                     b.HasOne("LockboxPortal.Domain.Lockbox.AccessRequest", null)

@@ -44,7 +44,7 @@ public static class AccountEndpoints
             // Ends this session everywhere: the cookie is removed here, and any circuit opened with it (another
             // tab) or a copy of the cookie is refused from now on.
             if (http.User.SessionIdOf() is { } sessionId)
-                sessions.End(sessionId, security.CurrentValue.SessionLifetime + TimeSpan.FromHours(1));
+                await sessions.EndAsync(sessionId, security.CurrentValue.SessionLifetime + TimeSpan.FromHours(1), http.RequestAborted);
             await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
             if (!configuration.IsDevelopmentSignIn())
                 return Results.SignOut(new AuthenticationProperties { RedirectUri = "/" }, [OpenIdConnectDefaults.AuthenticationScheme]);

@@ -64,7 +64,7 @@ public static class WebExtensions
 
         app.MapStaticAssets().AllowAnonymous();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).AllowAnonymous();
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = ScalingExtensions.WriteReadinessAsync }).AllowAnonymous();
         app.MapAccountEndpoints(app.Configuration);
         app.MapPortalTrust();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();

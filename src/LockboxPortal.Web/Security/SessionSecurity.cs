@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using LockboxPortal.Application.Persistence;
@@ -46,26 +45,22 @@ public static class SessionClaims
 
 /// <summary>
 /// Sessions ended by signing out. Cookies are self-contained, so without this list a copied cookie — or a
-/// circuit opened before the sign-out — would keep working until it expired. In memory: one portal instance
-/// (docs/security.md says what a scale-out deployment swaps in).
+/// circuit opened before the sign-out — would keep working until it expired. The list lives in the
+/// <see cref="IEndedSessionStore"/>: Redis when configured, so every instance refuses the cookie and drops
+/// the circuits it holds; this process's memory for the single-instance default.
 /// </summary>
-public sealed class SessionRevocations(TimeProvider time)
+public sealed class SessionRevocations(IEndedSessionStore store)
 {
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _ended = new();
-
-    /// <summary>Raised with the session id when a session ends, so open circuits can drop it at once.</summary>
-    public event Action<string>? Ended;
-
-    public void End(string sessionId, TimeSpan keepFor)
+    /// <summary>Raised with the session id when a session ends (here or on another instance), so open circuits can drop it at once.</summary>
+    public event Action<string>? Ended
     {
-        var now = time.GetUtcNow();
-        foreach (var (id, until) in _ended)
-            if (until < now) _ended.TryRemove(id, out _);
-        _ended[sessionId] = now + keepFor;
-        Ended?.Invoke(sessionId);
+        add => store.Ended += value;
+        remove => store.Ended -= value;
     }
 
-    public bool IsEnded(string sessionId) => _ended.ContainsKey(sessionId);
+    public Task EndAsync(string sessionId, TimeSpan keepFor, CancellationToken ct = default) => store.EndAsync(sessionId, keepFor, ct);
+
+    public Task<bool> IsEndedAsync(string sessionId, CancellationToken ct = default) => store.IsEndedAsync(sessionId, ct);
 }
 
 /// <summary>
@@ -85,7 +80,7 @@ public sealed class PrincipalValidator(
     {
         if (principal.Identity?.IsAuthenticated != true) return true;
         var sessionId = principal.SessionIdOf();
-        if (sessionId is null || revocations.IsEnded(sessionId)) return false;
+        if (sessionId is null || await revocations.IsEndedAsync(sessionId, ct)) return false;
         var user = mapper.Map(principal);
         if (user is null) return false;
         if (configuration.IsDevelopmentSignIn() && !DemoPersonas.All.Any(p => p.Oid == user.Oid && p.TenantId == user.TenantId)) return false;

@@ -1,0 +1,166 @@
+using Bunit;
+using LockboxPortal.Application.Lockbox;
+using LockboxPortal.Application.Persistence;
+using LockboxPortal.Infrastructure.Demo;
+using LockboxPortal.Web.Components.Layout;
+using LockboxPortal.Web.Components.Pages.Engineer;
+using LockboxPortal.Web.Components.Pages.Lockbox;
+using LockboxPortal.Web.Components.Pages.Tickets;
+using LockboxPortal.Web.Tests.Support;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.FileProviders;
+using MudBlazor;
+
+namespace LockboxPortal.Web.Tests.Lockbox;
+
+/// <summary>
+/// Each page subscribes to exactly what it shows: counted by the database work a page starts on the renderer
+/// (a page's loads), not by what the test's own setup calls do. Irrelevant changes are published first; the
+/// relevant one last, so once it shows, anything earlier would already have been counted.
+/// </summary>
+public sealed class LiveUpdateTests : PortalPageTest
+{
+    // One grid reload: the page of rows, then the count for the pager.
+    private const int GridReload = 2;
+
+    private int _loads;
+
+    public LiveUpdateTests()
+    {
+        var real = Services.Last(d => d.ServiceType == typeof(ILockboxDbContextFactory));
+        Services.Remove(real);
+        Services.AddSingleton(real.ImplementationType!);
+        Services.AddSingleton<ILockboxDbContextFactory>(sp => new CountingFactory(
+            (ILockboxDbContextFactory)sp.GetRequiredService(real.ImplementationType!),
+            () => { if (Renderer.Dispatcher.CheckAccess()) Interlocked.Increment(ref _loads); }));
+        Services.AddSingleton<IWebHostEnvironment>(new Environment()); // the menu reads it; nothing else here does
+    }
+
+    private int TakeLoads() => Interlocked.Exchange(ref _loads, 0);
+
+    private void Providers()
+    {
+        Render<MudPopoverProvider>();
+        Render<MudDialogProvider>();
+        Render<MudSnackbarProvider>();
+    }
+
+    private async Task<AccessRequestDto> FabrikamRequestAsync()
+    {
+        var ticket = await OpenTicketAsync(DemoPersonas.Fiona, "Red Hat");
+        return await As(DemoPersonas.Ravi, sp => sp.GetRequiredService<LockboxService>().FileAsync(LockboxPortal.Tests.Support.Scenario.Request(ticket.Number)));
+    }
+
+    private Task<AccessRequestDto> FileAsync(DemoPersona engineer, string ticketNumber) =>
+        As(engineer, sp => sp.GetRequiredService<LockboxService>().FileAsync(LockboxPortal.Tests.Support.Scenario.Request(ticketNumber)));
+
+    [Fact]
+    public async Task The_ticket_pages_request_list_reloads_only_for_a_change_on_its_own_ticket()
+    {
+        var ticket = await OpenTicketAsync(DemoPersonas.Uma);
+        var otherTicket = await OpenTicketAsync(DemoPersonas.Uma);
+        SignInAs(DemoPersonas.Carol);
+        Providers();
+        var cut = Render<TicketDetails>(p => p.Add(x => x.Id, ticket.Id));
+        cut.WaitForAssertion(() => Assert.Contains("No access request has been filed for this ticket.", cut.Markup));
+        TakeLoads();
+
+        await FabrikamRequestAsync();
+        await FileAsync(DemoPersonas.Mia, otherTicket.Number); // same tenant, another ticket
+        var mine = await FileAsync(DemoPersonas.Mia, ticket.Number);
+
+        cut.WaitForAssertion(() => Assert.Equal("1–1 of 1", cut.Find("[data-testid=page-range]").TextContent), TimeSpan.FromSeconds(5));
+        Assert.Contains(mine.TicketNumber, cut.Find("[data-testid=request-grid]").TextContent);
+        Assert.Equal(GridReload, TakeLoads());
+    }
+
+    [Fact]
+    public async Task The_blade_is_not_woken_by_another_tenants_change_and_reloads_once_for_its_own()
+    {
+        SignInAs(DemoPersonas.Carol);
+        Providers();
+        var cut = Render<Blade>();
+        cut.WaitForAssertion(() => Assert.Contains("No access requests yet", cut.Markup));
+        TakeLoads();
+
+        await FabrikamRequestAsync();
+        await FabrikamRequestAsync();
+        var contoso = await PendingContosoRequestAsync();
+
+        cut.WaitForAssertion(() => Assert.Equal("1–1 of 1", cut.Find("[data-testid=page-range]").TextContent), TimeSpan.FromSeconds(5));
+        Assert.Contains(contoso.TicketNumber, cut.Find("[data-testid=request-grid]").TextContent);
+        Assert.Equal(GridReload, TakeLoads());
+    }
+
+    [Fact]
+    public async Task My_requests_reloads_for_the_engineers_own_changes_only()
+    {
+        SignInAs(DemoPersonas.Mia);
+        Providers();
+        var cut = Render<MyRequests>();
+        cut.WaitForAssertion(() => Assert.Contains("You have not filed any access request yet", cut.Markup));
+        TakeLoads();
+
+        await FabrikamRequestAsync(); // Ravi's
+        var mine = await PendingContosoRequestAsync(); // Mia's
+
+        cut.WaitForAssertion(() => Assert.Equal("1–1 of 1", cut.Find("[data-testid=page-range]").TextContent), TimeSpan.FromSeconds(5));
+        Assert.Contains(mine.TicketNumber, cut.Find("[data-testid=request-grid]").TextContent);
+        Assert.Equal(GridReload, TakeLoads());
+    }
+
+    [Fact]
+    public async Task The_request_page_reloads_for_its_own_request_only()
+    {
+        var shown = await PendingContosoRequestAsync();
+        var other = await PendingContosoRequestAsync();
+        SignInAs(DemoPersonas.Adam);
+        Providers();
+        var cut = Render<RequestDetails>(p => p.Add(x => x.Id, shown.Id));
+        cut.WaitForAssertion(() => Assert.Contains(shown.TicketNumber, cut.Markup));
+        var firstLoad = TakeLoads();
+        Assert.True(firstLoad > 0);
+
+        await Decide(DemoPersonas.Carol, s => s.ApproveAsync(other.Id, new ApproveCommand()));
+        await FabrikamRequestAsync();
+        await Decide(DemoPersonas.Carol, s => s.DenyAsync(shown.Id, new DenyCommand("Not during the freeze.")));
+
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-status=Denied]")), TimeSpan.FromSeconds(5));
+        Assert.Equal(firstLoad, TakeLoads()); // one reload, the same work as the first load
+    }
+
+    [Fact]
+    public async Task The_menu_badge_of_a_customer_counts_again_only_for_the_customers_tenant()
+    {
+        var carol = SignInAs(DemoPersonas.Carol);
+        var cut = Render<NavMenu>(p => p.Add(x => x.User, carol));
+        var firstCount = TakeLoads();
+        Assert.True(firstCount > 0);
+
+        await FabrikamRequestAsync();
+        await PendingContosoRequestAsync();
+
+        cut.WaitForAssertion(() => Assert.Equal(firstCount, _loads), TimeSpan.FromSeconds(5));
+        Assert.Equal(firstCount, TakeLoads());
+    }
+
+    private sealed class Environment : IWebHostEnvironment
+    {
+        public string EnvironmentName { get; set; } = "Production";
+        public string ApplicationName { get; set; } = "LockboxPortal.Web";
+        public string WebRootPath { get; set; } = "";
+        public IFileProvider WebRootFileProvider { get; set; } = new NullFileProvider();
+        public string ContentRootPath { get; set; } = "";
+        public IFileProvider ContentRootFileProvider { get; set; } = new NullFileProvider();
+    }
+
+    private sealed class CountingFactory(ILockboxDbContextFactory inner, Action counted) : ILockboxDbContextFactory
+    {
+        public Task<ILockboxDbContext> CreateDbContextAsync(CancellationToken cancellationToken = default)
+        {
+            counted();
+            return inner.CreateDbContextAsync(cancellationToken);
+        }
+    }
+}
