@@ -5,6 +5,7 @@ using LockboxPortal.Application.Grants;
 using LockboxPortal.Application.Notifications;
 using LockboxPortal.Application.Persistence;
 using LockboxPortal.Application.Security;
+using LockboxPortal.Application.Telemetry;
 using LockboxPortal.Domain.Audit;
 using LockboxPortal.Domain.Lockbox;
 using LockboxPortal.Domain.Tickets;
@@ -35,7 +36,8 @@ public sealed class LockboxService(
     ISigningKeyStore signingKeys,
     UserActionRateLimiter rateLimiter,
     IOptionsMonitor<ServiceRateLimitOptions> rateLimits,
-    ILogger<LockboxService> logger)
+    ILogger<LockboxService> logger,
+    PortalMetrics metrics)
 {
     public const string SystemActor = "System";
     public const string LockboxNotEnabledReason = "Lockbox not enabled";
@@ -124,6 +126,7 @@ public sealed class LockboxService(
         }, ct);
 
         logger.LogInformation("Access request {RequestId} filed for ticket {Ticket} ({Status})", request.Id, request.TicketNumber, request.Status);
+        metrics.RequestFiled(request);
         Publish(request);
         return await ToDtoAsync(request, ct);
     }
@@ -314,6 +317,7 @@ public sealed class LockboxService(
     private async Task<AccessRequestDto> DecideAsync(Guid id, PortalUser user, LifecycleEvent @event, Transition apply, CancellationToken ct,
         ActiveSigningKey? signingKey = null)
     {
+        var started = time.GetTimestamp();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var loaded = await Visible(db, user).AsNoTracking().SingleOrDefaultAsync(x => x.Id == id, ct) ?? throw NotFound();
         EnsureCanApply(loaded, user, @event, time.GetUtcNow());
@@ -337,6 +341,7 @@ public sealed class LockboxService(
         }, ct);
 
         logger.LogInformation("Access request {RequestId} is now {Status}", r.Id, r.Status);
+        metrics.Decided(r, time.GetElapsedTime(started));
         Publish(r);
         return await ToDtoAsync(r, ct);
     }
