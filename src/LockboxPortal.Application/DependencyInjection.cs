@@ -5,6 +5,7 @@ using LockboxPortal.Application.Grants;
 using LockboxPortal.Application.Lockbox;
 using LockboxPortal.Application.Notifications;
 using LockboxPortal.Application.Security;
+using LockboxPortal.Application.Telemetry;
 using LockboxPortal.Application.Tickets;
 using LockboxPortal.Application.Users;
 using Microsoft.Extensions.Configuration;
@@ -65,6 +66,7 @@ public static class DependencyInjection
         services.AddScoped<OutboxService>();
         services.AddScoped<UserProfileService>();
         services.AddSingleton<LifecycleSweeper>();
+        services.AddMetrics().AddSingleton<PortalMetrics>();
         return services;
     }
 }

@@ -13,6 +13,7 @@ try
     var builder = WebApplication.CreateBuilder(args);
     var root = builder.AddPortalSettingsFile();
     builder.AddPortalLogging(root);
+    builder.AddPortalTelemetry();
     builder.Services
         .AddApplication(builder.Configuration)
         .AddInfrastructure(builder.Configuration, root)

@@ -5,6 +5,7 @@ using LockboxPortal.Application.Grants;
 using LockboxPortal.Application.Notifications;
 using LockboxPortal.Application.Persistence;
 using LockboxPortal.Application.Security;
+using LockboxPortal.Application.Telemetry;
 using LockboxPortal.Domain.Audit;
 using LockboxPortal.Domain.Lockbox;
 using LockboxPortal.Domain.Tickets;
@@ -35,7 +36,8 @@ public sealed class LockboxService(
     ISigningKeyStore signingKeys,
     UserActionRateLimiter rateLimiter,
     IOptionsMonitor<ServiceRateLimitOptions> rateLimits,
-    ILogger<LockboxService> logger)
+    ILogger<LockboxService> logger,
+    PortalMetrics metrics)
 {
     public const string SystemActor = AccessRequest.SystemActor;
     public const string LockboxNotEnabledReason = AccessRequest.LockboxNotEnabledReason;
@@ -106,6 +108,7 @@ public sealed class LockboxService(
         }, ct);
 
         logger.LogInformation("Access request {RequestId} filed for ticket {Ticket} ({Status})", request.Id, request.TicketNumber, request.Status);
+        metrics.RequestFiled(request);
         Publish(request);
         return await ToDtoAsync(request, user, ct);
     }
@@ -254,6 +257,7 @@ public sealed class LockboxService(
     private async Task<AccessRequestDto> DecideAsync(Guid id, PortalUser user, RequestAction action, Transition apply, CancellationToken ct,
         ActiveSigningKey? signingKey = null)
     {
+        var started = time.GetTimestamp();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var loaded = await Visibility.Requests(db, user).AsNoTracking().SingleOrDefaultAsync(x => x.Id == id, ct) ?? throw Visibility.RequestNotFound();
         // Refused here, audited, before any write: e.g. the engineer's own request, another tenant's approver.
@@ -281,6 +285,7 @@ public sealed class LockboxService(
         }, ct);
 
         logger.LogInformation("Access request {RequestId} is now {Status}", r.Id, r.Status);
+        metrics.Decided(r, time.GetElapsedTime(started));
         Publish(r);
         return await ToDtoAsync(r, user, ct);
     }

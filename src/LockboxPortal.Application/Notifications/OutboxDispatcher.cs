@@ -1,6 +1,7 @@
 using LockboxPortal.Application.Audit;
 using LockboxPortal.Application.Common;
 using LockboxPortal.Application.Persistence;
+using LockboxPortal.Application.Telemetry;
 using LockboxPortal.Domain.Notifications;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
@@ -23,7 +24,8 @@ public sealed class OutboxDispatcher(
     IEmailTransport transport,
     TimeProvider time,
     IOptionsMonitor<EmailOptions> options,
-    ILogger<OutboxDispatcher> logger)
+    ILogger<OutboxDispatcher> logger,
+    PortalMetrics metrics)
 {
     public string InstanceId { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
 
@@ -119,6 +121,7 @@ public sealed class OutboxDispatcher(
                 .SetProperty(m => m.LastError, (string?)null)
                 .SetProperty(m => m.ClaimedBy, (string?)null)
                 .SetProperty(m => m.ClaimedUntil, (DateTimeOffset?)null), CancellationToken.None);
+        metrics.OutboxSent(message);
         if (marked == 0)
             logger.LogWarning("Outbox message {MessageId} was sent after its claim lapsed; another instance may send it again with the same Message-Id",
                 message.MessageId);
@@ -144,6 +147,7 @@ public sealed class OutboxDispatcher(
                 .SetProperty(m => m.ClaimedBy, (string?)null)
                 .SetProperty(m => m.ClaimedUntil, (DateTimeOffset?)null), CancellationToken.None);
 
+        metrics.OutboxFailed(message, status);
         if (giveUp)
             logger.LogError("Outbox message {MessageId} ({Kind}) failed after {Attempts} attempts and is kept for an administrator: {Error}",
                 message.MessageId, message.Kind, message.Attempts, error);
