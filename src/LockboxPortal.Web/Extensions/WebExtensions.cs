@@ -22,6 +22,7 @@ public static class WebExtensions
             o.ClientTimeoutInterval = TimeSpan.FromSeconds(30);
             o.KeepAliveInterval = TimeSpan.FromSeconds(15);
         });
+        services.AddBadRequestProblems();
         services.AddMudServices(o =>
         {
             o.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomRight;
@@ -56,6 +57,9 @@ public static class WebExtensions
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         app.UseApiStatusCodes();
         app.UsePortalRequestLogging();
+        app.UseBadRequestProblems();
+        app.UseHubOriginCheck();
+        app.UseUnauthenticatedApiLimit();
         app.UseAuthentication();
         app.UseCurrentUser();
         app.UseAuthorization();
