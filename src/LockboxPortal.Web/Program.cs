@@ -20,12 +20,14 @@ try
         .AddPortalTrust(builder.Configuration, builder.Environment)
         .AddPortalRateLimiting(builder.Configuration)
         .AddPortalLimits(builder.Configuration)
-        .AddPortalUi();
+        .AddPortalUi()
+        .AddListeningAddressAsPublicBaseUrl(builder.Environment);
 
     var app = builder.Build();
     await app.PreparePortalAsync();
     app.UsePortal();
-    await app.RunAsync();
+    app.RefreshPublicBaseUrlWhenListening();
+    await app.RunPortalAsync();
     return 0;
 }
 catch (PortalStartupException ex)

@@ -34,6 +34,22 @@ internal abstract class PeriodicWorker(TimeProvider time, ILogger logger) : Back
                 logger.LogError(ex, "{Work} failed; retrying at the next interval", WorkName);
             }
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+        while (await NextTickAsync(timer, stoppingToken));
+    }
+
+    /// <summary>
+    /// False when the host stops. Cancellation while waiting is shutdown, not a failure: when start-up fails
+    /// (a busy port) the host never calls StopAsync and would otherwise report this worker as crashed.
+    /// </summary>
+    private static async Task<bool> NextTickAsync(PeriodicTimer timer, CancellationToken stoppingToken)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return false;
+        }
     }
 }
