@@ -25,8 +25,10 @@ internal abstract class PeriodicWorker(TimeProvider time, ILogger logger) : Back
             {
                 await RunOnceAsync(stoppingToken);
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            catch (Exception) when (stoppingToken.IsCancellationRequested)
             {
+                // Whatever a round cut short by shutdown throws (cancellation, a disposed service when start-up
+                // failed) is the shutdown, not a failure worth an error line.
                 return;
             }
             catch (Exception ex)

@@ -20,15 +20,14 @@ public sealed class HostileProbeTests(HostileProbeTests.Host host) : IClassFixtu
 {
     public const string GatewayKey = "probe-gateway-key-0123456789";
 
-    public class Host(IDictionary<string, string?>? extra = null) : PortalWebFactory(new Dictionary<string, string?>
+    /// <summary>The portal with a gateway client configured and its log events captured.</summary>
+    public class ProbeHost(IDictionary<string, string?>? extra) : PortalWebFactory(new Dictionary<string, string?>
     {
         ["AccessCheck:Clients:0:Name"] = "contoso-gateway",
         ["AccessCheck:Clients:0:ApiKey"] = GatewayKey,
         ["AccessCheck:Clients:0:Tenants:0"] = DemoPersonas.ContosoTenant.ToString(),
     }.Concat(extra ?? new Dictionary<string, string?>()).ToDictionary())
     {
-        public Host() : this(null) { }
-
         public LogHygieneTests.Capture Sink { get; } = new();
 
         protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -38,7 +37,9 @@ public sealed class HostileProbeTests(HostileProbeTests.Host host) : IClassFixtu
         }
     }
 
-    internal static HttpClient Anonymous(Host host) => host.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+    public sealed class Host() : ProbeHost(null);
+
+    internal static HttpClient Anonymous(ProbeHost host) => host.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
 
     [Theory]
     [InlineData("/\t/evil.example")]
@@ -59,8 +60,9 @@ public sealed class HostileProbeTests(HostileProbeTests.Host host) : IClassFixtu
             ["persona"] = "carol",
             ["returnUrl"] = returnUrl,
         }));
-        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        Assert.Equal("/", response.Headers.Location!.OriginalString);
+        // Refused as bad input (a NUL in a form field) or sent home; never elsewhere, never a server error.
+        Assert.True(response.StatusCode is HttpStatusCode.Redirect or HttpStatusCode.BadRequest, $"answered {(int)response.StatusCode}");
+        if (response.StatusCode == HttpStatusCode.Redirect) Assert.Equal("/", response.Headers.Location!.OriginalString);
     }
 
     [Fact]
@@ -89,7 +91,9 @@ public sealed class HostileProbeTests(HostileProbeTests.Host host) : IClassFixtu
         Assert.Equal(HttpStatusCode.BadRequest, api.StatusCode);
         Assert.Contains("tenantId", (await api.Content.ReadAsStringAsync()));
 
-        await Task.Delay(200);
+        // The request log line is written as the pipeline unwinds, which may be after the client has the answer.
+        for (var i = 0; i < 100 && !host.Sink.Lines.Any(l => l.Contains("HTTP GET /api/v1/access-checks responded 400")); i++)
+            await Task.Delay(100);
         Assert.Contains(host.Sink.Lines, l => l.Contains("HTTP GET /audit/export.csv responded 400"));
         Assert.Contains(host.Sink.Lines, l => l.Contains("HTTP GET /api/v1/access-checks responded 400"));
         Assert.DoesNotContain(host.Sink.Lines, l => l.Contains("responded 500"));
@@ -126,7 +130,7 @@ public sealed class HostileProbeTests(HostileProbeTests.Host host) : IClassFixtu
 [Collection(PortalHosts.Name)]
 public sealed class UnauthenticatedApiLimitTests(UnauthenticatedApiLimitTests.Host host) : IClassFixture<UnauthenticatedApiLimitTests.Host>
 {
-    public sealed class Host() : HostileProbeTests.Host(new Dictionary<string, string?>
+    public sealed class Host() : HostileProbeTests.ProbeHost(new Dictionary<string, string?>
     {
         ["RateLimits:UnauthenticatedApi:PermitLimit"] = "5",
         ["RateLimits:UnauthenticatedApi:Window"] = "00:10:00",
