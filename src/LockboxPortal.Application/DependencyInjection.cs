@@ -26,7 +26,7 @@ public static class DependencyInjection
                 "SupportOrganizations:Organizations needs at least one entry, each with a Name and a TenantId.")
             .ValidateOnStart();
         services.AddOptions<PortalOptions>().Bind(configuration.GetSection(PortalOptions.Section))
-            .Validate(o => Uri.TryCreate(o.PublicBaseUrl, UriKind.Absolute, out _), "Portal:PublicBaseUrl must be an absolute URL.")
+            .Validate(o => Uri.TryCreate(o.PublicBaseUrl, UriKind.Absolute, out _), "Portal:PublicBaseUrl must be the portal's absolute public address, e.g. https://lockbox.contoso.com (it is used in email links).")
             .Validate(o => Common.EmailAddresses.IsValid(o.MailFrom), "Portal:MailFrom must be a plain email address.")
             .ValidateOnStart();
 

@@ -22,12 +22,14 @@ try
         .AddPortalRateLimiting(builder.Configuration)
         .AddPortalLimits(builder.Configuration)
         .AddPortalUi()
-        .AddPortalScaleOut(builder.Configuration);
+        .AddPortalScaleOut(builder.Configuration)
+        .AddListeningAddressAsPublicBaseUrl(builder.Environment);
 
     var app = builder.Build();
     await app.PreparePortalAsync();
     app.UsePortal();
-    await app.RunAsync();
+    app.RefreshPublicBaseUrlWhenListening();
+    await app.RunPortalAsync();
     return 0;
 }
 catch (PortalStartupException ex)

@@ -8,12 +8,14 @@ public static class EmailAddresses
 
     /// <summary>
     /// A plain addr-spec only: no display names, comments, quotes or line breaks, so an address can
-    /// never smuggle a header into a message.
+    /// never smuggle a header into a message, and no invisible characters (see <see cref="Validation"/>).
     /// </summary>
     public static bool IsValid(string? address)
     {
         if (string.IsNullOrWhiteSpace(address) || address.Length > MaxLength) return false;
         if (address.Any(c => char.IsControl(c) || char.IsWhiteSpace(c) || c is '<' or '>' or '"' or ',' or ';' or '(' or ')' or '\\')) return false;
+        // Zero-width and direction-changing characters would show one address and mail another.
+        if (Validation.HasInvisibleCharacters(address)) return false;
         var at = address.IndexOf('@');
         if (at <= 0 || at != address.LastIndexOf('@') || at == address.Length - 1) return false;
         var domain = address[(at + 1)..];

@@ -62,14 +62,29 @@ public static class GrantTokens
 
     /// <summary>
     /// Verifies a grant's signature against <paramref name="keys"/> (a JWKS), its type, issuer and audience
-    /// when given, and that <paramref name="now"/> lies inside its validity.
+    /// when given, and that <paramref name="now"/> lies inside its validity. A refusal says which check failed —
+    /// malformed, unknown key, bad signature, expired, not yet valid — so an operator knows what to fix.
     /// </summary>
     public static async Task<GrantVerification> VerifyGrantAsync(string token, IEnumerable<JsonWebKey> keys, DateTimeOffset now,
         string? issuer = null, string? audience = null)
     {
+        var keyList = keys.ToList();
+        JsonWebToken parsed;
+        try
+        {
+            parsed = new JsonWebToken(token);
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or SecurityTokenMalformedException)
+        {
+            return Invalid("Malformed: the token is not a JWS (three base64url parts: header.payload.signature); check it was copied whole.");
+        }
+        if (string.IsNullOrEmpty(parsed.Kid) || !keyList.Any(k => string.Equals(k.KeyId, parsed.Kid, StringComparison.Ordinal)))
+            return Invalid($"Unknown key: the grant names signing key '{Shorten(parsed.Kid)}', which the JWKS does not hold " +
+                           "(signed by another portal, or the key was retired after its grants expired).");
+
         var parameters = new TokenValidationParameters
         {
-            IssuerSigningKeys = keys.ToList(),
+            IssuerSigningKeys = keyList,
             ValidAlgorithms = [SecurityAlgorithms.EcdsaSha256],
             ValidTypes = [GrantType],
             RequireSignedTokens = true,
@@ -79,15 +94,24 @@ public static class GrantTokens
             ValidateAudience = audience is not null,
             ValidAudience = audience,
             ValidateIssuerSigningKey = true,
-            // The caller's clock, not the machine's: tests and replays check a grant at a stated instant.
-            LifetimeValidator = (nbf, exp, _, _) =>
-                (nbf is null || nbf.Value - ClockSkew <= now.UtcDateTime) && exp is not null && now.UtcDateTime < exp.Value + ClockSkew,
+            // Lifetime is checked below against the caller's instant, after the signature: a forged expiry says nothing.
+            ValidateLifetime = false,
         };
         var result = await new JsonWebTokenHandler().ValidateTokenAsync(token, parameters);
         if (!result.IsValid)
-            return new GrantVerification(false, null, Describe(result.Exception));
+            return Invalid(Describe(result.Exception));
 
         var jwt = (JsonWebToken)result.SecurityToken;
+        // The caller's clock, not the machine's: tests and replays check a grant at a stated instant.
+        var notBefore = jwt.TryGetPayloadValue<long>(JwtRegisteredClaimNames.Nbf, out _) ? new DateTimeOffset(jwt.ValidFrom, TimeSpan.Zero) : (DateTimeOffset?)null;
+        var expires = jwt.TryGetPayloadValue<long>(JwtRegisteredClaimNames.Exp, out _) ? new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero) : (DateTimeOffset?)null;
+        if (expires is null)
+            return Invalid("Malformed: the grant has no expiry (exp).");
+        if (notBefore is { } nbf && nbf - ClockSkew > now)
+            return Invalid($"Not yet valid: the grant starts at {nbf:u}, it is {now:u}.");
+        if (now >= expires.Value + ClockSkew)
+            return Invalid($"Expired: the grant ended at {expires.Value:u}, it is {now:u}.");
+
         try
         {
             var grant = new GrantContent(
@@ -110,16 +134,20 @@ public static class GrantTokens
         }
     }
 
+    private static GrantVerification Invalid(string reason) => new(false, null, reason);
+
+    private static string Shorten(string? text) => text is null ? "" : text.Length <= 60 ? text : text[..60] + "…";
+
     private static string Describe(Exception? ex) => ex switch
     {
-        SecurityTokenSignatureKeyNotFoundException => "No key in the JWKS matches the grant's key id, or the signature does not verify.",
-        SecurityTokenInvalidSignatureException => "The signature does not verify: the grant was altered or signed by another key.",
-        SecurityTokenNotYetValidException or SecurityTokenExpiredException or SecurityTokenInvalidLifetimeException => "The grant is outside its validity period.",
-        SecurityTokenInvalidTypeException => "The token is not a Lockbox grant.",
-        SecurityTokenInvalidIssuerException => "The grant was issued by another portal.",
-        SecurityTokenInvalidAudienceException => "The grant is meant for another audience.",
-        SecurityTokenMalformedException => "The token is not a well-formed JWS.",
-        null => "The grant is not valid.",
-        _ => "The grant is not valid: " + ex.GetType().Name.Replace("SecurityToken", "").Replace("Exception", "") + ".",
+        SecurityTokenSignatureKeyNotFoundException or SecurityTokenInvalidSignatureException =>
+            "Bad signature: the grant does not verify against its key; it was altered after signing, or is not from this portal.",
+        SecurityTokenInvalidAlgorithmException => "Bad signature: the grant is not signed with ES256.",
+        SecurityTokenInvalidTypeException => "Not a grant: the token's type is not a Lockbox grant (lockbox-grant+jwt).",
+        SecurityTokenInvalidIssuerException => "Wrong issuer: the grant was issued by another portal.",
+        SecurityTokenInvalidAudienceException => "Wrong audience: the grant is meant for other gateways.",
+        SecurityTokenMalformedException or ArgumentException or FormatException =>
+            "Malformed: the token's parts are not valid base64url JSON; check it was copied whole.",
+        _ => "Not valid: the grant failed verification (" + (ex?.Message.Split('.')[0] ?? "no reason given") + ").",
     };
 }

@@ -42,7 +42,7 @@ public sealed partial class FileAccessRequestValidator : AbstractValidator<FileA
             .WithMessage((_, id) => $"'{Shorten(id)}' is outside the requested subscription.");
 
         RuleFor(c => c.Justification)
-            .Must(j => !string.IsNullOrWhiteSpace(j) && j.Trim().Length >= 10)
+            .MinimumVisibleLength(10)
             .WithMessage("Explain why you need access in at least 10 characters.")
             .MaximumLength(2000).WithMessage("Keep the justification to 2000 characters or fewer.")
             .MultiLineText("The justification");
@@ -76,7 +76,7 @@ public sealed class DenyCommandValidator : AbstractValidator<DenyCommand>
     public DenyCommandValidator()
     {
         RuleFor(c => c.Reason)
-            .Must(r => !string.IsNullOrWhiteSpace(r)).WithMessage("Give the engineer a reason for the denial.")
+            .MinimumVisibleLength(1).WithMessage("Give the engineer a reason for the denial.")
             .MaximumLength(1000).WithMessage("Keep the reason to 1000 characters or fewer.")
             .MultiLineText("The reason");
     }

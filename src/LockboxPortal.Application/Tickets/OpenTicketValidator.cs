@@ -11,11 +11,11 @@ public sealed class OpenTicketValidator : AbstractValidator<OpenTicketCommand>
     public OpenTicketValidator(IOptionsMonitor<SupportOrganizationsOptions> organizations)
     {
         RuleFor(c => c.Title)
-            .Must(t => !string.IsNullOrWhiteSpace(t) && t.Trim().Length >= 5).WithMessage("Give the ticket a title of at least 5 characters.")
+            .MinimumVisibleLength(5).WithMessage("Give the ticket a title of at least 5 characters.")
             .MaximumLength(200).WithMessage("Keep the title to 200 characters or fewer.")
             .SingleLineText("The title");
         RuleFor(c => c.Description)
-            .Must(d => !string.IsNullOrWhiteSpace(d) && d.Trim().Length >= 10).WithMessage("Describe the problem in at least 10 characters.")
+            .MinimumVisibleLength(10).WithMessage("Describe the problem in at least 10 characters.")
             .MaximumLength(5000).WithMessage("Keep the description to 5000 characters or fewer.")
             .MultiLineText("The description");
         RuleFor(c => c.Severity).IsInEnum().WithMessage("Choose a severity: A (critical), B (moderate) or C (minimal).");

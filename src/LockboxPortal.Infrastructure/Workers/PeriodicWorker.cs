@@ -25,8 +25,10 @@ internal abstract class PeriodicWorker(TimeProvider time, ILogger logger) : Back
             {
                 await RunOnceAsync(stoppingToken);
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            catch (Exception) when (stoppingToken.IsCancellationRequested)
             {
+                // Whatever a round cut short by shutdown throws (cancellation, a disposed service when start-up
+                // failed) is the shutdown, not a failure worth an error line.
                 return;
             }
             catch (Exception ex)
@@ -34,6 +36,22 @@ internal abstract class PeriodicWorker(TimeProvider time, ILogger logger) : Back
                 logger.LogError(ex, "{Work} failed; retrying at the next interval", WorkName);
             }
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+        while (await NextTickAsync(timer, stoppingToken));
+    }
+
+    /// <summary>
+    /// False when the host stops. Cancellation while waiting is shutdown, not a failure: when start-up fails
+    /// (a busy port) the host never calls StopAsync and would otherwise report this worker as crashed.
+    /// </summary>
+    private static async Task<bool> NextTickAsync(PeriodicTimer timer, CancellationToken stoppingToken)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return false;
+        }
     }
 }

@@ -26,13 +26,13 @@ public static class AccountEndpoints
                 if (await profiles.RecordSignInAsync(principal, http.RequestAborted) is null)
                     return Results.Redirect($"{AuthenticationExtensions.SignInPath}?error=refused");
                 await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, principal);
-                return Results.LocalRedirect(SafeReturnUrl(returnUrl));
+                return Results.LocalRedirect(ReturnUrls.Safe(returnUrl));
             }).AllowAnonymous().RequireRateLimiting(RateLimitPolicies.SignIn);
         }
         else
         {
             account.MapGet("/signin", (string? returnUrl) =>
-                Results.Challenge(new AuthenticationProperties { RedirectUri = SafeReturnUrl(returnUrl) }, [OpenIdConnectDefaults.AuthenticationScheme]))
+                Results.Challenge(new AuthenticationProperties { RedirectUri = ReturnUrls.Safe(returnUrl) }, [OpenIdConnectDefaults.AuthenticationScheme]))
                 .AllowAnonymous().RequireRateLimiting(RateLimitPolicies.SignIn);
         }
 
@@ -53,10 +53,4 @@ public static class AccountEndpoints
 
         return app;
     }
-
-    /// <summary>Only a local path: an absolute or protocol-relative return URL would make the sign-in an open redirect.</summary>
-    public static string SafeReturnUrl(string? returnUrl) =>
-        !string.IsNullOrEmpty(returnUrl) && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//") && !returnUrl.StartsWith("/\\")
-            ? returnUrl
-            : "/";
 }

@@ -14,6 +14,8 @@ public static class LoggingExtensions
             .ReadFrom.Services(services)
             .Enrich.FromLogContext()
             .Enrich.With<NeutraliseControlCharactersEnricher>()
+            // A busy port is reported in one line by Program (RunPortalAsync); the host's own stack trace of it is noise.
+            .Filter.ByExcluding(e => WebExtensions.IsAddressInUse(e.Exception))
             .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj} {UserId}{TenantId}{NewLine}{Exception}")
             .WriteTo.File(Path.Combine(logDirectory, "lockbox-.log"),
                 rollingInterval: RollingInterval.Day,

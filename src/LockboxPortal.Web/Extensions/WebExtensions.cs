@@ -1,14 +1,17 @@
 using LockboxPortal.Infrastructure.Demo;
 using LockboxPortal.Infrastructure.Persistence;
 using LockboxPortal.Web.Components;
+using LockboxPortal.Web.Components.Layout;
 using LockboxPortal.Web.Endpoints;
 using LockboxPortal.Web.Security;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using System.Globalization;
+using System.Text.RegularExpressions;
 using MudBlazor.Services;
 
 namespace LockboxPortal.Web.Extensions;
 
-public static class WebExtensions
+public static partial class WebExtensions
 {
     public static IServiceCollection AddPortalUi(this IServiceCollection services)
     {
@@ -21,7 +24,12 @@ public static class WebExtensions
             o.HandshakeTimeout = TimeSpan.FromSeconds(15);
             o.ClientTimeoutInterval = TimeSpan.FromSeconds(30);
             o.KeepAliveInterval = TimeSpan.FromSeconds(15);
+            Microsoft.AspNetCore.SignalR.HubOptionsExtensions.AddFilter<OversizedMessageHubFilter>(o);
         });
+        services.AddSingleton<OversizedMessageNotices>();
+        services.AddSingleton<OversizedMessageHubFilter>();
+        services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler, OversizedMessageCircuitHandler>();
+        services.AddBadRequestProblems();
         services.AddMudServices(o =>
         {
             o.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomRight;
@@ -44,9 +52,42 @@ public static class WebExtensions
         });
     }
 
+    /// <summary>
+    /// Runs the portal. An address already in use is an operator's everyday mistake (a second copy, another dev
+    /// server): it becomes one line naming the port and how to choose another, not a stack trace.
+    /// </summary>
+    public static async Task RunPortalAsync(this WebApplication app)
+    {
+        try
+        {
+            await app.RunAsync();
+        }
+        catch (IOException ex) when (IsAddressInUse(ex))
+        {
+            var address = BoundAddress().Match(ex.Message) is { Success: true } m ? m.Groups[1].Value : string.Join(", ", app.Urls);
+            var port = Uri.TryCreate(address.Replace("://*", "://localhost").Replace("://+", "://localhost"), UriKind.Absolute, out var uri)
+                ? uri.Port.ToString(CultureInfo.InvariantCulture) : address;
+            throw new PortalStartupException(
+                $"port {port} is already in use ({address}). Stop the program using it, or choose another port: " +
+                $"dotnet run --project src/LockboxPortal.Web --urls http://localhost:{(uri is null ? 5081 : uri.Port + 1)} (or set ASPNETCORE_URLS).");
+        }
+    }
+
+    /// <summary>Kestrel's bind failure, whichever layer wraps it.</summary>
+    public static bool IsAddressInUse(Exception? ex)
+    {
+        for (; ex is not null; ex = ex.InnerException)
+            if (ex is Microsoft.AspNetCore.Connections.AddressInUseException) return true;
+        return false;
+    }
+
+    [GeneratedRegex(@"Failed to bind to address (\S+?):? address already in use", RegexOptions.IgnoreCase)]
+    private static partial Regex BoundAddress();
+
     public static WebApplication UsePortal(this WebApplication app)
     {
         app.UsePortalSecurityHeaders(app.Configuration);
+        app.UseThemeClientHint();
         if (!app.Environment.IsDevelopment())
         {
             app.UseExceptionHandler("/error", createScopeForErrors: true);
@@ -56,6 +97,9 @@ public static class WebExtensions
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         app.UseApiStatusCodes();
         app.UsePortalRequestLogging();
+        app.UseBadRequestProblems();
+        app.UseHubOriginCheck();
+        app.UseUnauthenticatedApiLimit();
         app.UseAuthentication();
         app.UseCurrentUser();
         app.UseAuthorization();

@@ -72,6 +72,7 @@ public static class AuthenticationExtensions
                     cookie.Harden(environment, security);
                 })
                 .AddServicePrincipalTokens(configuration);
+            services.AddReturnUrlRecheck();
         }
         else
         {

@@ -25,6 +25,7 @@ public static class RateLimitingExtensions
             .Validate(o => o.PermitLimit > 0 && o.Window > TimeSpan.Zero, "RateLimits:SignIn needs a positive PermitLimit and Window.")
             .ValidateOnStart();
 
+        services.AddUnauthenticatedApiLimit(configuration);
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;

@@ -1,6 +1,7 @@
 using Deque.AxeCore.Playwright;
 using LockboxPortal.EndToEnd.Tests.Support;
 using LockboxPortal.Infrastructure.Demo;
+using LockboxPortal.Web.Components.Layout;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -25,6 +26,8 @@ public sealed class AccessibilityTests(PortalServer server)
         { "carol", "/mailbox", "a11y-mailbox" },
         { "uma", "/access-denied", "a11y-access-denied" },
         { "uma", "/no-such-page", "a11y-not-found" },
+        { "carol", "/service-principals", "a11y-service-principals" },
+        { "carol", "/service-principals/new", "a11y-sp-wizard" },
     };
 
     [Theory]
@@ -41,6 +44,52 @@ public sealed class AccessibilityTests(PortalServer server)
         finally
         {
             await page.Context.CloseAsync();
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(MainPages))]
+    public async Task Main_pages_in_the_dark_theme_have_no_serious_or_critical_accessibility_violations(string persona, string path, string screenshot)
+    {
+        var page = await server.SignInAsync(DemoPersonas.Find(persona)!);
+        try
+        {
+            await page.Context.AddCookiesAsync([new Cookie { Name = ThemePreference.CookieName, Value = "dark", Url = server.BaseUrl }]);
+            await page.OpenAsync(server, path);
+            await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+            await Expect(page.ByTestId("theme-toggle")).ToHaveAttributeAsync("aria-label", "Switch to light theme");
+            await PortalServer.ScreenshotAsync(page, screenshot + "-dark");
+            await AssertAccessibleAsync(page);
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+        }
+    }
+
+    [Theory]
+    [InlineData(ColorScheme.Light, 1366, "sign-in-light")]
+    [InlineData(ColorScheme.Dark, 1366, "sign-in-dark-os")]
+    [InlineData(ColorScheme.Light, 390, "sign-in-phone")]
+    public async Task The_sign_in_page_is_accessible_in_both_themes_and_at_phone_width(ColorScheme scheme, int width, string screenshot)
+    {
+        var context = await server.Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            ColorScheme = scheme,
+            ViewportSize = new ViewportSize { Width = width, Height = 844 },
+        });
+        try
+        {
+            var page = await context.NewPageAsync();
+            await page.GotoAsync(server.BaseUrl + "/account/signin");
+            await PortalServer.ScreenshotAsync(page, screenshot);
+            await AssertAccessibleAsync(page);
+            var overflow = await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth > window.innerWidth + 1");
+            Assert.False(overflow, "The sign-in page should not scroll sideways.");
+        }
+        finally
+        {
+            await context.CloseAsync();
         }
     }
 

@@ -16,10 +16,40 @@ public sealed class PortalServer : IAsyncLifetime
 {
     public const string ChromiumPath = "/usr/bin/chromium";
 
-    private readonly PortalWebFactory _factory = new(new Dictionary<string, string?>
+    private readonly CapturingFactory _factory = new();
+
+    /// <summary>The portal with every log event also kept in memory, for tests that check what was logged.</summary>
+    private sealed class CapturingFactory() : PortalWebFactory(new Dictionary<string, string?>
     {
         ["Lockbox:SweepInterval"] = "00:00:05",
-    });
+    })
+    {
+        public Capture Sink { get; } = new();
+
+        protected override void ConfigureWebHost(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            builder.ConfigureServices(s => s.AddSingleton<Serilog.Core.ILogEventSink>(Sink));
+        }
+    }
+
+    private sealed class Capture : Serilog.Core.ILogEventSink
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<string> Lines { get; } = new();
+
+        public void Emit(Serilog.Events.LogEvent e) =>
+            Lines.Enqueue($"[{e.Level switch
+            {
+                Serilog.Events.LogEventLevel.Fatal => "FTL",
+                Serilog.Events.LogEventLevel.Error => "ERR",
+                Serilog.Events.LogEventLevel.Warning => "WRN",
+                Serilog.Events.LogEventLevel.Information => "INF",
+                _ => "DBG",
+            }}] {e.RenderMessage()}");
+    }
+
+    /// <summary>The portal's log lines so far: level and rendered message.</summary>
+    public IEnumerable<string> LogLines => _factory.Sink.Lines;
 
     private IPlaywright? _playwright;
 
@@ -48,9 +78,9 @@ public sealed class PortalServer : IAsyncLifetime
     }
 
     /// <summary>A fresh browser context signed in as <paramref name="persona"/> through the sign-in page, on the home page.</summary>
-    public async Task<IPage> SignInAsync(DemoPersona persona, int width = 1366, int height = 900)
+    public async Task<IPage> SignInAsync(DemoPersona persona, int width = 1366, int height = 900, ColorScheme colorScheme = ColorScheme.Light)
     {
-        var page = await NewPageAsync(width, height, storageState: null);
+        var page = await NewPageAsync(width, height, storageState: null, colorScheme);
         await page.GotoAsync($"{BaseUrl}/account/signin");
         await page.ClickAsync($"[data-testid=persona-{persona.Key}]");
         await page.WaitForURLAsync($"{BaseUrl}/");
@@ -83,12 +113,13 @@ public sealed class PortalServer : IAsyncLifetime
         finally { await page.Context.CloseAsync(); }
     }
 
-    private async Task<IPage> NewPageAsync(int width, int height, string? storageState)
+    private async Task<IPage> NewPageAsync(int width, int height, string? storageState, ColorScheme colorScheme = ColorScheme.Light)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
             ViewportSize = new ViewportSize { Width = width, Height = height },
             StorageState = storageState,
+            ColorScheme = colorScheme,
         });
         // Generous: CI machines have two cores and the suite runs the portal, Chromium and the tests at once.
         context.SetDefaultTimeout(30_000);

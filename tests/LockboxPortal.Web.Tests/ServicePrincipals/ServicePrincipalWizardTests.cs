@@ -229,4 +229,41 @@ public sealed class ServicePrincipalWizardTests : PortalTestContext
         Assert.Empty(cut.FindAll("[data-testid=wizard-done]"));
         Assert.NotNull(cut.Find("[data-testid=wizard-next]"));
     }
+
+    [Theory]
+    [InlineData("aro\" ; touch PWNED ; echo \"")]
+    [InlineData("aro $(touch PWNED) `touch PWNED` ${HOME}")]
+    [InlineData("it's aro's \\ \"sp\" !!")]
+    [InlineData("aro-sp (prod)")]
+    public async Task The_az_commands_pass_any_display_name_to_the_shell_as_one_argument_and_run_nothing_else(string name)
+    {
+        var cut = RenderWizard();
+        ToPrincipalStep(cut);
+        cut.Find("#sp-name").Change(name);
+        Next(cut);
+        cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-testid=az-commands]")));
+        var commands = cut.Find("[data-testid=az-commands]").TextContent;
+
+        // The commands as a user pastes them into bash, with az replaced by a function that prints its arguments.
+        var directory = Path.Combine(Path.GetTempPath(), "lockbox-az-quoting", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(directory);
+        try
+        {
+            var start = new System.Diagnostics.ProcessStartInfo("bash") { WorkingDirectory = directory, RedirectStandardInput = true, RedirectStandardOutput = true };
+            using var bash = System.Diagnostics.Process.Start(start)!;
+            await bash.StandardInput.WriteLineAsync("az() { printf '<%s>\\n' \"$@\"; }");
+            await bash.StandardInput.WriteLineAsync(commands);
+            bash.StandardInput.Close();
+            var printed = await bash.StandardOutput.ReadToEndAsync();
+            await bash.WaitForExitAsync();
+
+            Assert.Contains($"<-n>\n<{name}>\n<--role>", printed);
+            Assert.Contains("<test-aro-rg>", printed);
+            Assert.False(File.Exists(Path.Combine(directory, "PWNED")), "pasting the commands ran a command hidden in the name");
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 }

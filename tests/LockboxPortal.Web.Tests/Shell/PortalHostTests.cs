@@ -104,4 +104,38 @@ public sealed class PortalHostTests : IClassFixture<PortalHostTests.Host>
         Assert.Contains("refused outside the Development environment", text);
         Assert.DoesNotContain("   at ", text);
     }
+
+    // The app bar colours of PortalTheme: dark #0b1f33, light #0f3d6e, as MudThemeProvider writes them into the page.
+    private const string DarkAppBar = "--mud-palette-appbar-background: rgba(11,31,51,1)";
+    private const string LightAppBar = "--mud-palette-appbar-background: rgba(15,61,110,1)";
+
+    [Theory]
+    [InlineData("lockbox.theme=dark", null, true)]
+    [InlineData("lockbox.theme=light", "dark", false)]
+    [InlineData(null, "dark", true)]
+    [InlineData(null, "\"dark\"", true)]
+    [InlineData(null, "light", false)]
+    [InlineData(null, null, false)]
+    [InlineData("lockbox.theme=purple", "light", false)]
+    public async Task Pages_are_prerendered_in_the_chosen_theme_else_in_the_operating_systems(string? cookie, string? systemHint, bool dark)
+    {
+        var carol = await _host.SignInAsync(DemoPersonas.Carol);
+        foreach (var path in new[] { "/", "/lockbox" })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, path);
+            if (cookie is not null) request.Headers.Add("Cookie", cookie);
+            if (systemHint is not null) request.Headers.Add("Sec-CH-Prefers-Color-Scheme", systemHint);
+            var response = await carol.SendAsync(request);
+            var html = (await response.Content.ReadAsStringAsync()).Replace(" ", "").Replace("--mud-palette-appbar-background:", "--mud-palette-appbar-background: ");
+            Assert.Contains(dark ? DarkAppBar : LightAppBar, html);
+            Assert.Contains("Sec-CH-Prefers-Color-Scheme", response.Headers.GetValues("Critical-CH"));
+            Assert.Contains("Sec-CH-Prefers-Color-Scheme", response.Headers.Vary);
+        }
+
+        using var signIn = new HttpRequestMessage(HttpMethod.Get, "/account/signin");
+        if (cookie is not null) signIn.Headers.Add("Cookie", cookie);
+        if (systemHint is not null) signIn.Headers.Add("Sec-CH-Prefers-Color-Scheme", systemHint);
+        var page = (await (await _host.CreateClient().SendAsync(signIn)).Content.ReadAsStringAsync()).Replace(" ", "").Replace("--mud-palette-appbar-background:", "--mud-palette-appbar-background: ");
+        Assert.Contains(dark ? DarkAppBar : LightAppBar, page);
+    }
 }

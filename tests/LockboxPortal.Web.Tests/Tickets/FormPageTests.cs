@@ -110,4 +110,55 @@ public sealed class FormPageTests : PortalPageTest
         cut.Find("[data-testid=save-emails]").Click();
         cut.WaitForAssertion(() => Assert.Contains("Not a valid email address: not an address", cut.Markup));
     }
+
+    [Theory]
+    [InlineData("-5")]
+    [InlineData("0")]
+    [InlineData("0.25")]
+    [InlineData("25")]
+    [InlineData("1000")]
+    public async Task A_duration_outside_the_bounds_is_refused_with_a_message_not_clamped(string hours)
+    {
+        var ticket = await OpenTicketAsync(DemoPersonas.Uma);
+        SignInAs(DemoPersonas.Mia);
+        Providers();
+        var cut = Render<RequestAccess>(p => p.Add(x => x.Id, ticket.Id));
+        cut.WaitForAssertion(() => cut.Find("[data-testid=submit-request]"));
+
+        cut.Find("input[data-testid=subscription]").Input("3f2a1c4e-8b7d-4e6f-9a0b-1c2d3e4f5a6b");
+        cut.Find("textarea[data-testid=justification]").Input("Read the API server logs to find the 503 cause.");
+        cut.Find("input[data-testid=duration]").Change(hours);
+        cut.Find("[data-testid=submit-request]").Click();
+
+        cut.WaitForAssertion(() => Assert.Contains("Choose a duration between 30 minutes and 24 hours.", cut.Markup));
+        Assert.Equal(hours, cut.Find("input[data-testid=duration]").GetAttribute("value"));
+        var mine = await As(DemoPersonas.Mia, sp => sp.GetRequiredService<LockboxService>().ListAsync(new RequestListQuery()));
+        Assert.Equal(0, mine.TotalCount);
+    }
+
+    [Fact]
+    public async Task Invisible_text_in_the_forms_is_refused_by_its_field_and_nothing_is_stored()
+    {
+        SignInAs(DemoPersonas.Uma);
+        Providers();
+        var form = Render<NewTicket>();
+        form.Find("input[data-testid=ticket-title]").Input("\u200B\u200B\u200B\u200B\u200B\u200B");
+        form.Find("textarea[data-testid=ticket-description]").Input("The API answers 503 \u202Egnp.exe\u202C since noon.");
+        form.Find("[data-testid=submit-ticket]").Click();
+        form.WaitForAssertion(() => Assert.Contains("title of at least 5 characters", form.Markup));
+        Assert.Contains("reorder how text is shown", form.Markup);
+        var tickets = await As(DemoPersonas.Uma, sp => sp.GetRequiredService<TicketService>().ListAsync(new TicketListQuery()));
+        Assert.Equal(0, tickets.TotalCount);
+
+        var ticket = await OpenTicketAsync(DemoPersonas.Uma);
+        SignInAs(DemoPersonas.Mia);
+        var request = Render<RequestAccess>(p => p.Add(x => x.Id, ticket.Id));
+        request.WaitForAssertion(() => request.Find("[data-testid=submit-request]"));
+        request.Find("input[data-testid=subscription]").Input("3f2a1c4e-8b7d-4e6f-9a0b-1c2d3e4f5a6b");
+        request.Find("textarea[data-testid=justification]").Input("Need\u200B\u200B\u200B\u200B\u200B\u200B\u200B\u200B\u200B it");
+        request.Find("[data-testid=submit-request]").Click();
+        request.WaitForAssertion(() => Assert.Contains("at least 10 characters", request.Markup));
+        var mine = await As(DemoPersonas.Mia, sp => sp.GetRequiredService<LockboxService>().ListAsync(new RequestListQuery()));
+        Assert.Equal(0, mine.TotalCount);
+    }
 }

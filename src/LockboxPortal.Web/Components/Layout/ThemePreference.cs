@@ -1,0 +1,51 @@
+using Microsoft.Net.Http.Headers;
+
+namespace LockboxPortal.Web.Components.Layout;
+
+/// <summary>The theme a page renders in, known at prerender: so the first paint is already right (no flash).</summary>
+/// <param name="Dark">Render dark.</param>
+/// <param name="Chosen">The user picked it; otherwise it follows the operating system.</param>
+public sealed record ThemeState(bool Dark, bool Chosen);
+
+/// <summary>
+/// The user's choice lives in a cookie the browser sends with every request (written by <c>theme.js</c> when the
+/// theme is toggled). Until there is one, the operating system's preference decides: the browser reports it in the
+/// <c>Sec-CH-Prefers-Color-Scheme</c> client hint, which the portal asks for as a critical hint so even the
+/// first page arrives in the right theme; once interactive, the layout also watches the preference change.
+/// </summary>
+public static class ThemePreference
+{
+    public const string CookieName = "lockbox.theme";
+    public const string ClientHint = "Sec-CH-Prefers-Color-Scheme";
+
+    public static ThemeState Read(HttpContext context)
+    {
+        var chosen = context.Request.Cookies[CookieName] switch
+        {
+            "dark" => true,
+            "light" => false,
+            _ => (bool?)null,
+        };
+        if (chosen is { } dark) return new ThemeState(dark, Chosen: true);
+        var hint = context.Request.Headers[ClientHint].ToString().Trim('"', ' ');
+        return new ThemeState(string.Equals(hint, "dark", StringComparison.OrdinalIgnoreCase), Chosen: false);
+    }
+
+    /// <summary>Asks the browser for the colour-scheme hint on pages; a page's HTML depends on it, so caches must vary by it.</summary>
+    public static IApplicationBuilder UseThemeClientHint(this IApplicationBuilder app) =>
+        app.Use((context, next) =>
+        {
+            context.Response.OnStarting(() =>
+            {
+                if (context.Response.ContentType?.StartsWith("text/html", StringComparison.OrdinalIgnoreCase) == true)
+                {
+                    var headers = context.Response.Headers;
+                    headers["Accept-CH"] = ClientHint;
+                    headers["Critical-CH"] = ClientHint;
+                    headers.Append(HeaderNames.Vary, ClientHint);
+                }
+                return Task.CompletedTask;
+            });
+            return next(context);
+        });
+}

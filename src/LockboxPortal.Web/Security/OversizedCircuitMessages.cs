@@ -1,0 +1,68 @@
+using System.Collections.Concurrent;
+using LockboxPortal.Application.Security;
+using LockboxPortal.Web.Extensions;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Components.Server.Circuits;
+using Microsoft.AspNetCore.SignalR;
+using MudBlazor;
+
+namespace LockboxPortal.Web.Security;
+
+/// <summary>
+/// A circuit message over <see cref="LimitsExtensions.MaxHubMessageBytes"/> (text typed or pasted past a field's
+/// maxlength) makes SignalR close the connection: before, nothing was logged and the user saw only the reconnect
+/// banner. The hub filter logs it and leaves a notice for the browser's session; when the browser reconnects its
+/// circuit, <see cref="OversizedMessageCircuitHandler"/> tells the user what happened.
+/// </summary>
+public sealed class OversizedMessageNotices
+{
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _pending = new();
+
+    public void Add(string session, DateTimeOffset at)
+    {
+        // Bounded: a notice nobody collects (the browser closed) is dropped after a few minutes.
+        foreach (var stale in _pending.Where(p => at - p.Value > TimeSpan.FromMinutes(5)).Select(p => p.Key).ToList())
+            _pending.TryRemove(stale, out _);
+        _pending[session] = at;
+    }
+
+    public bool TryTake(string session) => _pending.TryRemove(session, out _);
+
+    /// <summary>What ties the hub connection to its circuit: the sign-in session, else the user.</summary>
+    public static string? SessionKey(System.Security.Claims.ClaimsPrincipal? user) =>
+        user.SessionIdOf() ?? user?.FindFirst(PortalClaimTypes.ObjectId)?.Value;
+
+    public static bool IsOversized(Exception? exception) =>
+        exception is InvalidDataException && exception.Message.Contains("maximum message size", StringComparison.OrdinalIgnoreCase);
+}
+
+internal sealed class OversizedMessageHubFilter(OversizedMessageNotices notices, TimeProvider time, ILogger<OversizedMessageHubFilter> logger) : IHubFilter
+{
+    public Task OnDisconnectedAsync(HubLifetimeContext context, Exception? exception, Func<HubLifetimeContext, Exception?, Task> next)
+    {
+        if (OversizedMessageNotices.IsOversized(exception))
+        {
+            var user = context.Context.User;
+            logger.LogWarning(
+                "Closed a circuit connection of {UserId} (tenant {TenantId}): the browser sent a message over {Limit} bytes, e.g. a field filled past its maximum length",
+                user?.FindFirst(PortalClaimTypes.ObjectId)?.Value, user?.FindFirst(PortalClaimTypes.TenantId)?.Value, LimitsExtensions.MaxHubMessageBytes);
+            if (OversizedMessageNotices.SessionKey(user) is { } key) notices.Add(key, time.GetUtcNow());
+        }
+        return next(context, exception);
+    }
+}
+
+/// <summary>On the circuit's reconnect after such a close: a message the user can act on, instead of silence.</summary>
+public sealed class OversizedMessageCircuitHandler(OversizedMessageNotices notices, AuthenticationStateProvider authState, ISnackbar snackbar)
+    : CircuitHandler
+{
+    public const string Message =
+        "Your last change was not sent: it was larger than the portal accepts (about 32 KB of text). Shorten the text and try again.";
+
+    public override async Task OnConnectionUpAsync(Circuit circuit, CancellationToken cancellationToken)
+    {
+        var user = (await authState.GetAuthenticationStateAsync()).User;
+        if (OversizedMessageNotices.SessionKey(user) is { } key && notices.TryTake(key))
+            snackbar.Add(Message, Severity.Error, o => o.RequireInteraction = true);
+    }
+}

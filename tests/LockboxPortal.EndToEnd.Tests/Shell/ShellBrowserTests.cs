@@ -1,0 +1,212 @@
+using LockboxPortal.EndToEnd.Tests.Support;
+using LockboxPortal.Infrastructure.Demo;
+using LockboxPortal.Web.Components.Layout;
+using LockboxPortal.Web.Security;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace LockboxPortal.EndToEnd.Tests.Shell;
+
+/// <summary>The shell in a real browser (issue 13): names of controls, the remembered theme, the phone menu, oversized messages.</summary>
+[Collection(PortalCollection.Name)]
+public sealed class ShellBrowserTests(PortalServer server)
+{
+    private const string DarkAppBar = "rgb(11, 31, 51)";   // PortalTheme.PaletteDark.AppbarBackground #0b1f33
+    private const string LightAppBar = "rgb(15, 61, 110)"; // PortalTheme.PaletteLight.AppbarBackground #0f3d6e
+
+    private static Task<string> AppBarColourAsync(IPage page) =>
+        page.EvaluateAsync<string>("() => getComputedStyle(document.querySelector('.mud-appbar')).backgroundColor");
+
+    [Fact]
+    public async Task The_persona_buttons_on_the_sign_in_page_are_named_by_the_text_they_show()
+    {
+        var page = await server.Browser.NewPageAsync();
+        try
+        {
+            await page.GotoAsync(server.BaseUrl + "/account/signin");
+            var carol = page.GetByRole(AriaRole.Button, new() { Name = "Carol Diaz" });
+            await Expect(carol).ToHaveCountAsync(1);
+            await Expect(carol).ToHaveAccessibleNameAsync(new System.Text.RegularExpressions.Regex("^Carol Diaz.*Global Administrator.*carol\\.diaz@contoso\\.com$"));
+            foreach (var persona in DemoPersonas.All)
+                await Expect(page.ByTestId($"persona-{persona.Key}")).ToHaveAccessibleNameAsync(new System.Text.RegularExpressions.Regex("^" + persona.Name));
+            Assert.Equal(0, await page.Locator("button [role=group]").CountAsync());
+        }
+        finally
+        {
+            await page.CloseAsync();
+        }
+    }
+
+    [Fact]
+    public async Task The_navigation_link_is_named_by_its_text_and_the_pending_count_describes_it()
+    {
+        var page = await server.SignInAsync(DemoPersonas.Carol);
+        try
+        {
+            await Expect(page.ByTestId("pending-badge")).ToBeVisibleAsync();
+            var count = (await page.ByTestId("pending-badge").InnerTextAsync()).Trim();
+            var link = page.GetByRole(AriaRole.Link, new() { Name = "Customer Lockbox", Exact = true });
+            await Expect(link).ToHaveCountAsync(1);
+            await Expect(link).ToHaveAccessibleNameAsync("Customer Lockbox");
+            await Expect(link).ToHaveAccessibleDescriptionAsync($"{count} pending");
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+        }
+    }
+
+    [Fact]
+    public async Task The_chosen_theme_is_remembered_and_already_in_the_prerendered_page()
+    {
+        var page = await server.SignInAsync(DemoPersonas.Adam);
+        try
+        {
+            Assert.Equal(LightAppBar, await AppBarColourAsync(page));
+            await page.ByTestId("theme-toggle").ClickAsync();
+            await Expect(page.ByTestId("theme-toggle")).ToHaveAttributeAsync("aria-label", "Switch to light theme");
+            await Expect(page.Locator(".mud-appbar")).ToHaveCSSAsync("background-color", DarkAppBar);
+            // The cookie is written once theme.js has loaded, a moment after the page turned dark.
+            var cookies = await page.Context.CookiesAsync([server.BaseUrl]);
+            for (var i = 0; i < 50 && !cookies.Any(c => c.Name == ThemePreference.CookieName); i++)
+            {
+                await page.WaitForTimeoutAsync(200);
+                cookies = await page.Context.CookiesAsync([server.BaseUrl]);
+            }
+            Assert.Contains(cookies, c => c.Name == ThemePreference.CookieName && c.Value == "dark");
+
+            await page.ReloadAsync();
+            await PortalServer.WaitForCircuitAsync(page);
+            Assert.Equal(DarkAppBar, await AppBarColourAsync(page));
+
+            // No flash: without any script at all, the server's first HTML is already dark.
+            var noScript = await server.Browser.NewContextAsync(new BrowserNewContextOptions { JavaScriptEnabled = false, ColorScheme = ColorScheme.Light });
+            await noScript.AddCookiesAsync(cookies.Select(c => new Cookie { Name = c.Name, Value = c.Value, Domain = c.Domain, Path = c.Path }));
+            var prerendered = await noScript.NewPageAsync();
+            await prerendered.GotoAsync(server.BaseUrl + "/lockbox");
+            Assert.Equal(DarkAppBar, await AppBarColourAsync(prerendered));
+            await PortalServer.ScreenshotAsync(prerendered, "theme-dark-prerendered");
+            await noScript.CloseAsync();
+
+            // Chosen beats the operating system: a dark choice stays dark when the OS turns light, and back.
+            await page.EmulateMediaAsync(new() { ColorScheme = ColorScheme.Light });
+            await page.ByTestId("theme-toggle").ClickAsync();
+            await Expect(page.Locator(".mud-appbar")).ToHaveCSSAsync("background-color", LightAppBar);
+            await page.EmulateMediaAsync(new() { ColorScheme = ColorScheme.Dark });
+            await page.WaitForTimeoutAsync(500);
+            Assert.Equal(LightAppBar, await AppBarColourAsync(page));
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Until_a_theme_is_chosen_the_portal_follows_the_operating_system()
+    {
+        var page = await server.SignInAsync(DemoPersonas.Uma, colorScheme: ColorScheme.Dark);
+        var console = new List<string>();
+        page.Console += (_, m) => console.Add(m.Text);
+        try
+        {
+            Assert.True(await page.EvaluateAsync<bool>("() => matchMedia('(prefers-color-scheme: dark)').matches"));
+            try
+            {
+                await Expect(page.Locator(".mud-appbar")).ToHaveCSSAsync("background-color", DarkAppBar);
+            }
+            catch (PlaywrightException)
+            {
+                Assert.Fail("console: " + string.Join(" | ", console) + " log: " + string.Join(" | ", server.LogLines.Where(l => l.StartsWith("[ERR]") || l.StartsWith("[WRN]"))));
+            }
+            Assert.DoesNotContain(await page.Context.CookiesAsync([server.BaseUrl]), c => c.Name == ThemePreference.CookieName);
+            await PortalServer.ScreenshotAsync(page, "home-customer-dark-os");
+
+            await page.EmulateMediaAsync(new() { ColorScheme = ColorScheme.Light });
+            await Expect(page.Locator(".mud-appbar")).ToHaveCSSAsync("background-color", LightAppBar);
+            await page.EmulateMediaAsync(new() { ColorScheme = ColorScheme.Dark });
+            await Expect(page.Locator(".mud-appbar")).ToHaveCSSAsync("background-color", DarkAppBar);
+
+            // The sign-in page (no circuit) follows the chosen theme too. (It follows the OS through the client hint,
+            // which Playwright's emulation does not set: PortalHostTests covers that over HTTP.)
+            var signIn = await page.Context.NewPageAsync();
+            await signIn.GotoAsync(server.BaseUrl + "/account/signin");
+            await Expect(signIn.Locator(".mud-appbar")).ToHaveCSSAsync("background-color", DarkAppBar);
+            await PortalServer.ScreenshotAsync(signIn, "sign-in-dark");
+            await signIn.CloseAsync();
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+        }
+    }
+
+    [Fact]
+    public async Task At_phone_width_the_menu_closes_after_choosing_a_page()
+    {
+        var page = await server.SignInAsync(DemoPersonas.Carol, width: 390, height: 844);
+        try
+        {
+            var drawer = page.Locator(".mud-drawer");
+            async Task<bool> IsOpenAsync() => (await drawer.GetAttributeAsync("class") ?? "").Contains("mud-drawer--open");
+            // The drawer settles on the viewport once the circuit runs; open it with the menu button if it is closed.
+            await page.WaitForTimeoutAsync(1000);
+            for (var i = 0; i < 3 && !await IsOpenAsync(); i++)
+            {
+                await page.GetByRole(AriaRole.Button, new() { Name = "Toggle navigation" }).ClickAsync();
+                await page.WaitForTimeoutAsync(1000);
+            }
+            Assert.True(await IsOpenAsync(), "the menu button should open the drawer");
+            await PortalServer.ScreenshotAsync(page, "phone-menu-open");
+
+            await page.GetByRole(AriaRole.Navigation, new() { Name = "Main navigation" }).GetByRole(AriaRole.Link, new() { Name = "Support tickets" }).ClickAsync();
+            await page.WaitForURLAsync(server.BaseUrl + "/tickets");
+            await Expect(drawer).Not.ToHaveClassAsync(new System.Text.RegularExpressions.Regex("mud-drawer--open"));
+            await Expect(page.Locator(".mud-overlay-drawer")).ToHaveCountAsync(0);
+            await PortalServer.ScreenshotAsync(page, "phone-menu-closed-after-choice");
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+        }
+    }
+
+    [Fact]
+    public async Task On_a_wide_screen_the_menu_stays_open_after_choosing_a_page()
+    {
+        var page = await server.SignInAsync(DemoPersonas.Carol);
+        try
+        {
+            await page.GetByRole(AriaRole.Navigation, new() { Name = "Main navigation" }).GetByRole(AriaRole.Link, new() { Name = "Support tickets" }).ClickAsync();
+            await page.WaitForURLAsync(server.BaseUrl + "/tickets");
+            await Expect(page.Locator(".mud-drawer")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("mud-drawer--open"));
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_field_filled_past_the_circuit_message_limit_is_logged_with_the_user()
+    {
+        var page = await server.SignInAsync(DemoPersonas.Uma);
+        try
+        {
+            await page.OpenAsync(server, "/tickets/new");
+            var description = page.Locator("textarea[data-testid=ticket-description]");
+            await description.WaitForAsync();
+            // What a hostile or broken client does: the maxlength attribute removed, 40 KB typed in one event.
+            await description.EvaluateAsync("(el) => { el.removeAttribute('maxlength'); el.value = 'x'.repeat(40000); el.dispatchEvent(new Event('input', { bubbles: true })); el.dispatchEvent(new Event('change', { bubbles: true })); }");
+
+            for (var i = 0; i < 100 && !server.LogLines.Any(l => l.Contains("sent a message over")); i++)
+                await page.WaitForTimeoutAsync(200);
+            Assert.Contains(server.LogLines, l => l.Contains("[WRN]") && l.Contains("sent a message over 32768 bytes") && l.Contains(DemoPersonas.Uma.Oid.ToString()));
+            await PortalServer.ScreenshotAsync(page, "oversized-message");
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+        }
+    }
+}
