@@ -41,7 +41,7 @@ public sealed class AuditService(ILockboxDbContextFactory dbFactory, ICurrentUse
         AuditActions.RequestFiled, AuditActions.RequestApproved, AuditActions.RequestAutoApproved, AuditActions.RequestDenied,
         AuditActions.RequestWithdrawn, AuditActions.RequestExpired, AuditActions.RequestCompleted, AuditActions.RequestRevoked,
         AuditActions.GrantIssued, AuditActions.TicketOpened, AuditActions.LockboxSwitched, AuditActions.NotificationSettingsChanged,
-        AuditActions.AuthorizationRefused, AuditActions.SignInRefused,
+        AuditActions.AuthorizationRefused, AuditActions.SignInRefused, AuditActions.TenantOnboarded,
         AuditActions.ServicePrincipalCreated, AuditActions.ServicePrincipalRotated, AuditActions.ServicePrincipalDeleted,
     ];
 
