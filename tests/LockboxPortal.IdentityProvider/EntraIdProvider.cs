@@ -82,6 +82,8 @@ public sealed class EntraIdProvider : IAsyncDisposable
             o.AddSigningCredentials(NewSigningCredentials());
             // Entra's refresh tokens are multi-resource: a refresh may ask for any consented scope, not only the first ones.
             o.RemoveEventHandler(OpenIddictServerHandlers.Exchange.ValidateGrantedScopes.Descriptor);
+            // Entra accepts a scope parameter when a code is redeemed (MSAL always sends one); OpenIddict would refuse it.
+            o.RemoveEventHandler(OpenIddictServerHandlers.Exchange.ValidateScopeParameter.Descriptor);
             EntraIdHandlers.Register(o);
             o.UseAspNetCore()
              .EnableAuthorizationEndpointPassthrough()

@@ -82,7 +82,7 @@ public static class EntraIdSignIn
                     .RecordRefusalAsync(null, null, reason, http.RequestAborted);
             }
             http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(EntraIdSignIn))
-                .LogWarning("Entra ID sign-in refused: {Reason} ({Failure})", reason, context.Failure?.GetType().Name);
+                .LogWarning("Entra ID sign-in refused: {Reason} ({Failure}: {Message})", reason, context.Failure?.GetType().Name, context.Failure?.Message);
             context.Response.Redirect($"{RefusedPath}?reason={reason}");
             context.HandleResponse();
         };
