@@ -31,7 +31,7 @@ public sealed class EntraIdSignInTests(EntraIdPortal portal) : IClassFixture<Ent
             Assert.True(await page.ByTestId(marker).IsVisibleAsync(), because);
             Assert.Contains(persona.Name, await page.ByTestId("appbar-user").InnerTextAsync());
             if (marker == "home-engineer")
-                Assert.Contains($"Support engineer at {persona.TenantName}", await page.Locator("main").InnerTextAsync());
+                Assert.Contains($"Support engineer at {persona.TenantName}", await page.Locator("body").InnerTextAsync());
             var adminLink = await page.GetByRole(AriaRole.Link, new() { Name = "Administration" }).CountAsync();
             Assert.Equal(persona.GlobalAdministrator, adminLink > 0);
             await PortalServer.ScreenshotAsync(page, $"entra-home-{key}");
@@ -50,14 +50,15 @@ public sealed class EntraIdSignInTests(EntraIdPortal portal) : IClassFixture<Ent
         {
             await page.WaitForURLAsync($"{portal.BaseUrl}/");
             await PortalServer.WaitForCircuitAsync(page);
-            Assert.Equal(1, portal.Provider.Sessions.CountFor(DemoPersonas.Carol.Oid));
+            var sessions = portal.Provider.Sessions.CountFor(DemoPersonas.Carol.Oid);
+            Assert.True(sessions >= 1);
 
             await page.ByTestId("sign-out").ClickAsync();
 
             // Back at the portal, which sends the signed-out browser to the provider, which asks for a password again.
             await page.Locator("#username").WaitForAsync();
             Assert.StartsWith(portal.Provider.Instance, page.Url);
-            Assert.Equal(0, portal.Provider.Sessions.CountFor(DemoPersonas.Carol.Oid));
+            Assert.Equal(sessions - 1, portal.Provider.Sessions.CountFor(DemoPersonas.Carol.Oid));
             var cookies = await page.Context.CookiesAsync([portal.BaseUrl]);
             Assert.DoesNotContain(cookies, c => c.Name.Contains("lockbox", StringComparison.OrdinalIgnoreCase) && c.Name.Contains("auth", StringComparison.OrdinalIgnoreCase));
 
@@ -80,7 +81,7 @@ public sealed class EntraIdSignInTests(EntraIdPortal portal) : IClassFixture<Ent
             await page.WaitForURLAsync($"{portal.BaseUrl}/");
             await PortalServer.WaitForCircuitAsync(page);
             await page.ByTestId("home-norole").WaitForAsync();
-            Assert.Contains("without the Lockbox.Engineer role", await page.Locator("main").InnerTextAsync());
+            Assert.Contains("without the Lockbox.Engineer role", await page.Locator("body").InnerTextAsync());
             await PortalServer.ScreenshotAsync(page, "entra-home-no-role");
         }
         finally
