@@ -19,7 +19,8 @@ public sealed class TokenForge(EntraIdProvider provider)
     public string Expired(string token) => Resign(token, p =>
     {
         var now = DateTimeOffset.UtcNow;
-        p["iat"] = p["nbf"] = now.AddHours(-2).ToUnixTimeSeconds();
+        p["iat"] = now.AddHours(-2).ToUnixTimeSeconds();
+        p["nbf"] = now.AddHours(-2).ToUnixTimeSeconds();
         p["exp"] = now.AddMinutes(-30).ToUnixTimeSeconds(); // beyond the validators' five minutes of clock skew
     });
 
