@@ -67,8 +67,8 @@ public sealed class ServiceAuthorizationMatrixTests(ITestOutputHelper output) : 
         new("OutboxService.RetryAsync", sp => S<OutboxService>(sp).RetryAsync(_contosoMessage), "carol"),
     ];
 
-    /// <summary>Not called on behalf of a user: it records the sign-in that creates one.</summary>
-    private static readonly string[] NotUserCalls = ["UserProfileService.RecordSignInAsync"];
+    /// <summary>Not called on behalf of a user: they record the sign-in that creates one, or its refusal.</summary>
+    private static readonly string[] NotUserCalls = ["UserProfileService.RecordSignInAsync", "UserProfileService.RecordRefusalAsync"];
 
     [Fact]
     public void The_matrix_names_every_public_service_method()
