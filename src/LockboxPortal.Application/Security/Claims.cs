@@ -20,6 +20,9 @@ public static class AppRoles
 {
     public const string Approver = "Lockbox.Approver";
     public const string Engineer = "Lockbox.Engineer";
+
+    /// <summary>Application permission a gateway's app registration needs to call the access-check API with a bearer token.</summary>
+    public const string AccessCheckRead = "AccessCheck.Read";
 }
 
 public static class DirectoryRoles

@@ -47,3 +47,9 @@ public sealed class ProvisioningException(string message, TimeSpan? retryAfter =
 {
     public TimeSpan? RetryAfter { get; } = retryAfter;
 }
+
+/// <summary>
+/// The directory needs the signed-in user's consent before the portal may call it on their behalf (Entra ID answered
+/// MsalUiRequiredException). Nothing was changed; the page sends the user to the consent prompt and back.
+/// </summary>
+public sealed class ConsentRequiredException(string message, Exception? inner = null) : Exception(message, inner);

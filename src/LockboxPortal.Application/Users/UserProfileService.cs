@@ -26,10 +26,7 @@ public sealed class UserProfileService(
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         if (user is null)
         {
-            await db.InTransactionAsync(async token =>
-                await audit.AppendAsync(db, new AuditRecord(AuditActions.SignInRefused, "signin",
-                    principal.FindFirst(PortalClaimTypes.Name)?.Value ?? "(unknown)", null, null,
-                    new Dictionary<string, object?> { ["reason"] = "token lacks tid or oid" }), token), ct);
+            await RecordRefusalAsync(principal.FindFirst(PortalClaimTypes.Name)?.Value, null, "token lacks tid or oid", ct);
             return null;
         }
 
@@ -38,13 +35,17 @@ public sealed class UserProfileService(
             var now = time.GetUtcNow();
             if (user.IsCustomer && !await db.Tenants.AnyAsync(t => t.Id == user.TenantId, token))
             {
-                db.Tenants.Add(new Tenant
+                var tenant = new Tenant
                 {
                     Id = user.TenantId,
                     DisplayName = TenantNameFrom(user.Email, user.TenantId),
                     LockboxEnabled = lockbox.CurrentValue.EnabledForNewTenants,
                     CreatedAt = now,
-                });
+                };
+                db.Tenants.Add(tenant);
+                // The first sign-in decides the tenant's Lockbox state (Lockbox:EnabledForNewTenants): a fact its approvers must be able to trace.
+                await audit.AppendAsync(db, new AuditRecord(AuditActions.TenantOnboarded, $"tenant/{tenant.Id}", user.Name, user.Oid, tenant.Id,
+                    new Dictionary<string, object?> { ["displayName"] = tenant.DisplayName, ["lockboxEnabled"] = tenant.LockboxEnabled }), token);
             }
 
             var profile = await db.UserProfiles.SingleOrDefaultAsync(p => p.Oid == user.Oid, token);
@@ -65,6 +66,15 @@ public sealed class UserProfileService(
             return 0;
         }, ct);
         return user;
+    }
+
+    /// <summary>Audits a refused sign-in: who it claimed to be (never the token itself) and why.</summary>
+    public async Task RecordRefusalAsync(string? name, Guid? tenantId, string reason, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await db.InTransactionAsync(async token =>
+            await audit.AppendAsync(db, new AuditRecord(AuditActions.SignInRefused, "signin", name ?? "(unknown)", null, tenantId,
+                new Dictionary<string, object?> { ["reason"] = reason }), token), ct);
     }
 
     private static string TenantNameFrom(string email, Guid tenantId)

@@ -68,6 +68,7 @@ public static class AuditActions
     public const string NotificationRetried = "notifications.retried";
     public const string AuthorizationRefused = "authorization.refused";
     public const string SignInRefused = "signin.refused";
+    public const string TenantOnboarded = "tenant.onboarded";
     public const string GrantIssued = "grant.issued";
     public const string SigningKeyRotated = "signing-key.rotated";
     public const string ServicePrincipalCreated = "service-principal.created";

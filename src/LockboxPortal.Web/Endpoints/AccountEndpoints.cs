@@ -1,5 +1,7 @@
+using LockboxPortal.Application.Security;
 using LockboxPortal.Application.Users;
 using LockboxPortal.Infrastructure.Demo;
+using LockboxPortal.Infrastructure.ServicePrincipals;
 using LockboxPortal.Web.Security;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
@@ -34,6 +36,12 @@ public static class AccountEndpoints
             account.MapGet("/signin", (string? returnUrl) =>
                 Results.Challenge(new AuthenticationProperties { RedirectUri = ReturnUrls.Safe(returnUrl) }, [OpenIdConnectDefaults.AuthenticationScheme]))
                 .AllowAnonymous().RequireRateLimiting(RateLimitPolicies.SignIn);
+
+            // Where a call to Azure lands when the signed-in user has not consented yet (MsalUiRequiredException):
+            // back to Entra ID for the provisioner's scopes, then to the page the user was on.
+            account.MapGet("/consent", (HttpContext http, string? returnUrl, IOptions<AzureDirectoryOptions> azure) =>
+                EntraIdSignIn.ConsentChallenge(http.User, [azure.Value.GraphScope, azure.Value.ArmScope], SafeReturnUrl(returnUrl)))
+                .RequireAuthorization(Policies.GlobalAdministrator);
         }
 
         account.MapPost("/signout", async (HttpContext http, IAntiforgery antiforgery, SessionRevocations sessions, IOptionsMonitor<PortalSecurityOptions> security) =>

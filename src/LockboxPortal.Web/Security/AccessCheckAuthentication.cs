@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Threading.RateLimiting;
+using LockboxPortal.Application.Security;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
@@ -36,7 +37,11 @@ public sealed class AccessCheckOptions
     public int PermitLimit { get; set; } = 120;
     public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>Entra ID token validation for gateways: authority (e.g. https://login.microsoftonline.com/{tenant}/v2.0) and audience.</summary>
+    /// <summary>
+    /// Entra ID token validation for gateways: authority (the portal's home tenant, e.g.
+    /// https://login.microsoftonline.com/{tenant}/v2.0) and audience (the portal's client id). The token must carry the
+    /// app role AccessCheck.Read and come from a client listed under Clients (by ClientId).
+    /// </summary>
     public string? JwtAuthority { get; set; }
     public string? JwtAudience { get; set; }
 }
@@ -50,6 +55,8 @@ public static class AccessCheckAuthentication
     public const string RateLimitPolicy = "access-checks";
     public const string CallerClaim = "lockbox_caller";
     public const string TenantClaim = "lockbox_tenant";
+    public const string PermissionClaim = "lockbox_permission";
+    public const string ReadPermission = "access-check.read";
 
     /// <summary>
     /// API key and (when configured) Entra bearer schemes for the access-check API, beside the portal's cookie
@@ -83,8 +90,11 @@ public static class AccessCheckAuthentication
                         var options = context.HttpContext.RequestServices.GetRequiredService<IOptionsMonitor<AccessCheckOptions>>().CurrentValue;
                         var client = options.Clients.FirstOrDefault(c => !string.IsNullOrWhiteSpace(c.ClientId)
                             && string.Equals(c.ClientId, clientId, StringComparison.OrdinalIgnoreCase));
+                        // An unknown application is not authenticated (401); a known one without the app role is
+                        // authenticated but not permitted (403), so its operator knows to grant AccessCheck.Read.
+                        var permitted = context.Principal?.FindAll("roles").Any(r => r.Value == AppRoles.AccessCheckRead) == true;
                         if (client is null) context.Fail("The calling application is not a configured access-check client.");
-                        else context.Principal = CallerPrincipal(client, BearerScheme);
+                        else context.Principal = CallerPrincipal(client, BearerScheme, permitted);
                         return Task.CompletedTask;
                     },
                 };
@@ -100,7 +110,7 @@ public static class AccessCheckAuthentication
         services.AddAuthorizationBuilder().AddPolicy(Policy, p =>
         {
             if (schemes.Count == 0) p.RequireAssertion(_ => false); // no way in is configured: nobody gets in
-            else p.AddAuthenticationSchemes([.. schemes]).RequireAuthenticatedUser().RequireClaim(CallerClaim);
+            else p.AddAuthenticationSchemes([.. schemes]).RequireAuthenticatedUser().RequireClaim(CallerClaim).RequireClaim(PermissionClaim, ReadPermission);
         });
 
         services.AddRateLimiter(o =>
@@ -121,9 +131,11 @@ public static class AccessCheckAuthentication
         return services;
     }
 
-    internal static ClaimsPrincipal CallerPrincipal(AccessCheckClient client, string scheme) =>
+    internal static ClaimsPrincipal CallerPrincipal(AccessCheckClient client, string scheme, bool permitted = true) =>
         new(new ClaimsIdentity(
-            client.Tenants.Select(t => new Claim(TenantClaim, t.ToString())).Prepend(new Claim(CallerClaim, client.Name)),
+            client.Tenants.Select(t => new Claim(TenantClaim, t.ToString()))
+                .Prepend(new Claim(CallerClaim, client.Name))
+                .Concat(permitted ? [new Claim(PermissionClaim, ReadPermission)] : []),
             scheme, CallerClaim, null));
 
     /// <summary>The access-check API's own 429: problem JSON naming its limit (the portal's one OnRejected hands API requests here).</summary>

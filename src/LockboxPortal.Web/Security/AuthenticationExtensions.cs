@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Components.Server.Circuits;
 using Microsoft.Identity.Web;
+using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Serilog.Context;
 
 namespace LockboxPortal.Web.Security;
@@ -50,22 +51,18 @@ public static class AuthenticationExtensions
                     "Authentication:Mode is 'EntraId' but AzureAd:ClientId is empty. Register the portal as an app in Entra ID and set " +
                     "AzureAd:TenantId, AzureAd:ClientId and the client secret (AzureAd__ClientSecret, never in the repository).");
 
+            var allowedTenants = EntraIdSignIn.AllowedTenants(configuration);
             services.AddAuthentication(OpenIdConnectDefaults.AuthenticationScheme)
                 .AddMicrosoftIdentityWebApp(o =>
                 {
                     azureAd.Bind(o);
+                    // Authorization code with PKCE: no tokens in the browser's address bar or history.
+                    o.ResponseType = OpenIdConnectResponseType.Code;
+                    o.UsePkce = true;
                     o.MapInboundClaims = false;
                     o.TokenValidationParameters.RoleClaimType = PortalClaimTypes.Roles;
                     o.TokenValidationParameters.NameClaimType = PortalClaimTypes.Name;
-                    o.Events ??= new OpenIdConnectEvents();
-                    o.Events.OnTokenValidated = async context =>
-                    {
-                        var profiles = context.HttpContext.RequestServices.GetRequiredService<UserProfileService>();
-                        if (context.Principal is null || await profiles.RecordSignInAsync(context.Principal, context.HttpContext.RequestAborted) is null)
-                            context.Fail("The token does not carry the tenant and object ids the portal needs.");
-                        else
-                            context.Principal.WithNewSession();
-                    };
+                    EntraIdSignIn.Configure(o, allowedTenants);
                 }, cookie =>
                 {
                     cookie.AccessDeniedPath = AccessDeniedPath;

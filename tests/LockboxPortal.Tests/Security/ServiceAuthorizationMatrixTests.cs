@@ -93,6 +93,7 @@ public sealed class ServiceAuthorizationMatrixTests(ITestOutputHelper output) : 
     private static readonly Dictionary<string, string> NotUserCalls = new()
     {
         ["UserProfileService.RecordSignInAsync"] = "records the sign-in that creates the user",
+        ["UserProfileService.RecordRefusalAsync"] = "records a refused sign-in, before there is a user",
         ["GrantService.CheckAccessAsync"] = "called for a gateway, which it checks against the gateway's entitled tenants (AccessCheckTests)",
         ["AuditWriter.AppendAsync"] = "joins the transaction of a change its caller already authorized",
         ["NotificationComposer.RequestFiledAsync"] = "joins the transaction of a change its caller already authorized",
