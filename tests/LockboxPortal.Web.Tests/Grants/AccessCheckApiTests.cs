@@ -14,7 +14,7 @@ using LockboxPortal.Web.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using static LockboxPortal.Infrastructure.Demo.DemoPersonas;
 
-namespace LockboxPortal.Web.Tests.Trust;
+namespace LockboxPortal.Web.Tests.Grants;
 
 [Collection(PortalHosts.Name)]
 public sealed class AccessCheckApiTests : IClassFixture<AccessCheckApiTests.Host>
@@ -136,7 +136,7 @@ public sealed class AccessCheckApiTests : IClassFixture<AccessCheckApiTests.Host
         var r = await ApprovedContosoRequestAsync();
         var grant = await As(Mia, sp => sp.GetRequiredService<GrantService>().GetGrantAsync(r.Id));
 
-        var response = await Client(null).GetAsync(TrustEndpoints.JwksPath);
+        var response = await Client(null).GetAsync(GrantEndpoints.JwksPath);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var jwks = await response.Content.ReadAsStringAsync();
         foreach (var key in JsonNode.Parse(jwks)!["keys"]!.AsArray())
