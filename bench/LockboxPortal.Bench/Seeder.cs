@@ -294,8 +294,8 @@ public static class Seeder
 
         if (!tenant.LockboxEnabled)
         {
-            Approve(r, created, LockboxPortal.Application.Lockbox.LockboxService.SystemActor, null,
-                LockboxPortal.Application.Lockbox.LockboxService.LockboxNotEnabledReason);
+            Approve(r, created, AccessRequest.SystemActor, null,
+                AccessRequest.LockboxNotEnabledReason);
             return r;
         }
 
@@ -340,7 +340,7 @@ public static class Seeder
         (r.Status, r.DecidedAt, r.DecidedByName, r.DecidedByOid, r.DecisionReason) = (AccessRequestStatus.Approved, at, by, oid, reason);
         (r.AccessStartsAt, r.AccessEndsAt) = (at, at.AddMinutes(r.RequestedMinutes));
         if (r.AccessEndsAt <= Now)
-            (r.Status, r.ClosedAt, r.ClosedByName) = (AccessRequestStatus.Completed, r.AccessEndsAt, LockboxPortal.Application.Lockbox.LockboxService.SystemActor);
+            (r.Status, r.ClosedAt, r.ClosedByName) = (AccessRequestStatus.Completed, r.AccessEndsAt, AccessRequest.SystemActor);
     }
 
     /// <summary>Valid per-tenant hash chains over the seeded history: the filing, then the decision or the system's close.</summary>
@@ -368,7 +368,7 @@ public static class Seeder
             };
             if (decision is null) yield break;
             var at = r.DecidedAt ?? r.ClosedAt ?? r.PendingUntil;
-            var actor = r.DecidedByName ?? r.ClosedByName ?? LockboxPortal.Application.Lockbox.LockboxService.SystemActor;
+            var actor = r.DecidedByName ?? r.ClosedByName ?? AccessRequest.SystemActor;
             yield return Next(at, actor, r.DecidedByOid, r.TenantId, decision, target, new()
             {
                 ["reason"] = r.DecisionReason, ["accessEndsAt"] = r.AccessEndsAt,

@@ -11,7 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace LockboxPortal.Bench;
 
 /// <summary>
-/// The blade's queries and the decisions, through the real <see cref="LockboxService"/> (authorization,
+/// The blade's queries and the decisions, through the real <see cref="LockboxQueries"/> and <see cref="LockboxCommands"/> (authorization,
 /// tenant scoping, EF queries, audit chain, outbox) over the seeded database, as Carol of Contoso.
 /// </summary>
 public static class ServiceBenchmarks
@@ -27,12 +27,13 @@ public static class ServiceBenchmarks
         int Iter(int n) => quick ? Math.Max(5, n / 10) : n;
 
         await using var scope = host.ScopeFor(DemoPersonas.Carol);
-        var lockbox = scope.ServiceProvider.GetRequiredService<LockboxService>();
+        var requests = scope.ServiceProvider.GetRequiredService<LockboxQueries>();
+        var lockbox = scope.ServiceProvider.GetRequiredService<LockboxCommands>();
         var contosoRows = await CountAsync(host);
         Console.WriteLine($"Contoso holds {contosoRows:N0} requests; load {Fmt.Load()}");
 
         Task<Samples> Measure(string label, RequestListQuery q, int iterations, double? goal, string detail = "") =>
-            MeasureCall(label, () => lockbox.ListAsync(q), iterations, goal, detail);
+            MeasureCall(label, () => requests.ListAsync(q), iterations, goal, detail);
 
         async Task<Samples> MeasureCall(string label, Func<Task> call, int iterations, double? goal, string detail = "")
         {
@@ -61,7 +62,7 @@ public static class ServiceBenchmarks
             // The blade: the first page newest first, which RequestGrid shows before it asks for the pager's total.
             var firstPage = new RequestListQuery { PageSize = 25, IncludeTotal = false };
             await Measure("Blade first page (25, newest first) — the rows, shown before the count", firstPage, Iter(300), 20, $"{contosoRows:N0} rows in the tenant");
-            await MeasureCall("Blade total for the pager (counted after the rows are shown)", () => lockbox.CountAsync(firstPage), Iter(300), 100, "covering index count");
+            await MeasureCall("Blade total for the pager (counted after the rows are shown)", () => requests.CountAsync(firstPage), Iter(300), 100, "covering index count");
             await Measure("For contrast: first page and total in one call", firstPage with { IncludeTotal = true }, Iter(100), null);
 
             foreach (var depth in new[] { 26, Math.Min(10_000, contosoRows / 2), contosoRows - 50 })
@@ -78,8 +79,8 @@ public static class ServiceBenchmarks
                 {
                     // As the blade does it: the filtered rows, then their count.
                     var q = new RequestListQuery { PageSize = 25, Status = status, IncludeTotal = false };
-                    await lockbox.ListAsync(q);
-                    await lockbox.CountAsync(q);
+                    await requests.ListAsync(q);
+                    await requests.CountAsync(q);
                 }, Iter(100), 100);
             await Measure("Search \"kim\" (engineer name) + total", new RequestListQuery { PageSize = 25, Search = "kim" }, Iter(50), null);
         }
@@ -106,7 +107,7 @@ public static class ServiceBenchmarks
         await Task.WhenAll(Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
         {
             await using var s = host.ScopeFor(w % 2 == 0 ? DemoPersonas.Carol : DemoPersonas.Adam);
-            var svc = s.ServiceProvider.GetRequiredService<LockboxService>();
+            var svc = s.ServiceProvider.GetRequiredService<LockboxCommands>();
             for (var i = 0; i < perWorker; i++)
             {
                 var t = Stopwatch.StartNew();
@@ -124,7 +125,7 @@ public static class ServiceBenchmarks
             await Task.WhenAll(Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
             {
                 await using var s = on.ScopeFor(w % 2 == 0 ? DemoPersonas.Carol : DemoPersonas.Adam);
-                var svc = s.ServiceProvider.GetRequiredService<LockboxService>();
+                var svc = s.ServiceProvider.GetRequiredService<LockboxCommands>();
                 while (clock.Elapsed.TotalSeconds < seconds)
                 {
                     var id = Take();

@@ -60,7 +60,8 @@ public static class DependencyInjection
         services.AddScoped<AuditService>();
         services.AddScoped<GrantService>();
         services.AddSingleton<NotificationComposer>();
-        services.AddScoped<LockboxService>();
+        services.AddScoped<LockboxQueries>();
+        services.AddScoped<LockboxCommands>();
         services.AddScoped<TicketService>();
         services.AddScoped<AdministrationService>();
         services.AddScoped<OutboxService>();

@@ -46,18 +46,18 @@ public static class DependencyInjection
         services.AddRedisSharedState(configuration);
         services.AddHostedService<LifecycleSweepWorker>();
         services.AddNotifications(configuration, contentRoot);
-        services.AddTrust(configuration, contentRoot);
+        // The key ring protects cookies, antiforgery tokens and the grant signing keys.
+        services.AddPortalDataProtection(configuration, contentRoot);
+        services.AddGrantSigning(configuration, contentRoot);
         services.AddAuditAnchoring(configuration, contentRoot);
         services.AddServicePrincipals(configuration);
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         return services;
     }
 
-    /// <summary>Data Protection (under data/keys unless configured: see <see cref="DataProtectionRegistration"/>), the signing keys, and the audit workers.</summary>
-    private static void AddTrust(this IServiceCollection services, IConfiguration configuration, string contentRoot)
+    /// <summary>The keys that sign grants; their private halves are protected by the Data Protection key ring (see <see cref="DataProtectionRegistration"/>).</summary>
+    private static void AddGrantSigning(this IServiceCollection services, IConfiguration configuration, string contentRoot)
     {
-        services.AddPortalDataProtection(configuration, contentRoot);
-
         services.AddOptions<SigningOptions>().Bind(configuration.GetSection(SigningOptions.Section)).PostConfigure(o => o.BasePath = contentRoot);
         services.AddSingleton<ISigningKeyStore, SigningKeyStore>();
     }

@@ -18,7 +18,7 @@ try
         .AddApplication(builder.Configuration)
         .AddInfrastructure(builder.Configuration, root)
         .AddPortalAuthentication(builder.Configuration, builder.Environment)
-        .AddPortalTrust(builder.Configuration, builder.Environment)
+        .AddPortalGrants(builder.Configuration, builder.Environment)
         .AddPortalRateLimiting(builder.Configuration)
         .AddPortalLimits(builder.Configuration)
         .AddPortalUi()

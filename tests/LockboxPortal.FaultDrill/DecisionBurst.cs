@@ -100,9 +100,10 @@ internal sealed class DecisionBurst(
         var persona = DemoPersonas.Find(approverKey) ?? throw new InvalidOperationException($"No demo persona '{approverKey}'.");
         await using var scope = scopes.CreateAsyncScope();
         scope.ServiceProvider.GetRequiredService<CurrentUser>().Set(DemoPersonas.Principal(persona));
-        var lockbox = scope.ServiceProvider.GetRequiredService<LockboxService>();
+        var lockbox = scope.ServiceProvider.GetRequiredService<LockboxCommands>();
+        var requests = scope.ServiceProvider.GetRequiredService<LockboxQueries>();
 
-        var pending = await PendingAsync(lockbox, ct);
+        var pending = await PendingAsync(requests, ct);
         int decided = 0, conflicts = 0, already = 0;
         foreach (var item in mine)
         {
@@ -143,14 +144,14 @@ internal sealed class DecisionBurst(
     /// The requests the approver's blade shows as pending, a page at a time. Keyset pages: another approver of
     /// the tenant deciding meanwhile removes rows, which would shift numbered pages and hide a request.
     /// </summary>
-    private static async Task<HashSet<Guid>> PendingAsync(LockboxService lockbox, CancellationToken ct)
+    private static async Task<HashSet<Guid>> PendingAsync(LockboxQueries requests, CancellationToken ct)
     {
         const int pageSize = 200;
         var pending = new HashSet<Guid>();
         RequestCursor? after = null;
         while (true)
         {
-            var page = await lockbox.ListAsync(new RequestListQuery
+            var page = await requests.ListAsync(new RequestListQuery
             {
                 Status = AccessRequestStatus.CustomerNotified, PageSize = pageSize, After = after, IncludeTotal = false,
             }, ct);

@@ -96,7 +96,7 @@ public sealed class LifecycleSweeper(
             if (await db.AccessRequests.WriteTransitionAsync(r, @event, now, token) == 0) return null;
 
             var action = @event == LifecycleEvent.Expire ? AuditActions.RequestExpired : AuditActions.RequestCompleted;
-            await audit.AppendAsync(db, new AuditRecord(action, LockboxService.Target(r), AccessRequest.SystemActor, null, r.TenantId,
+            await audit.AppendAsync(db, new AuditRecord(action, AccessRequestProjection.Target(r), AccessRequest.SystemActor, null, r.TenantId,
                 new Dictionary<string, object?>
                 {
                     ["pendingUntil"] = @event == LifecycleEvent.Expire ? r.PendingUntil : null,

@@ -67,11 +67,11 @@ public static class DemoDataSeeder
         var toComplete = await FileAsync(services, DemoPersonas.Ravi, contosoRh, sub + "/resourceGroups/aro-prod-rg",
             "Earlier session: capture a packet trace on the router pods.", ct);
 
-        await As(services, DemoPersonas.Carol, sp => sp.GetRequiredService<LockboxService>().ApproveAsync(approved, new ApproveCommand(), ct));
-        await As(services, DemoPersonas.Adam, sp => sp.GetRequiredService<LockboxService>().DenyAsync(denied,
+        await As(services, DemoPersonas.Carol, sp => sp.GetRequiredService<LockboxCommands>().ApproveAsync(approved, new ApproveCommand(), ct));
+        await As(services, DemoPersonas.Adam, sp => sp.GetRequiredService<LockboxCommands>().DenyAsync(denied,
             new DenyCommand("Storage access is handled by our own team; please send the diagnostics you need."), ct));
-        await As(services, DemoPersonas.Mia, sp => sp.GetRequiredService<LockboxService>().WithdrawAsync(withdrawn, ct));
-        await As(services, DemoPersonas.Carol, sp => sp.GetRequiredService<LockboxService>().ApproveAsync(toComplete, new ApproveCommand(TimeSpan.FromHours(2)), ct));
+        await As(services, DemoPersonas.Mia, sp => sp.GetRequiredService<LockboxCommands>().WithdrawAsync(withdrawn, ct));
+        await As(services, DemoPersonas.Carol, sp => sp.GetRequiredService<LockboxCommands>().ApproveAsync(toComplete, new ApproveCommand(TimeSpan.FromHours(2)), ct));
 
         // History: move two requests into the past; the sweeper then records their expiry and completion.
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
@@ -104,7 +104,7 @@ public static class DemoDataSeeder
         {
             var ticket = await sp.GetRequiredService<TicketService>().GetAsync(ticketId, ct);
             var subscription = resourceId.Split('/')[2];
-            return await sp.GetRequiredService<LockboxService>().FileAsync(new FileAccessRequestCommand(
+            return await sp.GetRequiredService<LockboxCommands>().FileAsync(new FileAccessRequestCommand(
                 ticket.Number, AccessScopeKind.Subscription, subscription, [resourceId], justification), ct);
         });
         return request.Id;

@@ -110,7 +110,8 @@ public static partial class WebExtensions
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = ScalingExtensions.WriteReadinessAsync }).AllowAnonymous();
         app.MapAccountEndpoints(app.Configuration);
-        app.MapPortalTrust();
+        app.MapPortalGrants();
+        app.MapAuditEndpoints();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

@@ -125,8 +125,8 @@ public sealed class GrantTests : IAsyncLifetime
         Assert.NotNull(await _f.As(Carol, sp => sp.GetRequiredService<GrantService>().GetGrantAsync(r.Id)));
         Assert.NotNull(await _f.As(Adam, sp => sp.GetRequiredService<GrantService>().GetGrantAsync(r.Id)));
         // Uma sees the request (her tenant's) but not the grant that opens her environment.
-        Assert.NotNull(await _f.As(Uma, sp => sp.GetRequiredService<LockboxService>().GetAsync(r.Id)));
-        Assert.False((await _f.As(Uma, sp => sp.GetRequiredService<LockboxService>().GetAsync(r.Id))).CanSeeGrant);
+        Assert.NotNull(await _f.As(Uma, sp => sp.GetRequiredService<LockboxQueries>().GetAsync(r.Id)));
+        Assert.False((await _f.As(Uma, sp => sp.GetRequiredService<LockboxQueries>().GetAsync(r.Id))).CanSeeGrant);
         await Assert.ThrowsAsync<ForbiddenAccessException>(() => _f.As(Uma, sp => sp.GetRequiredService<GrantService>().GetGrantAsync(r.Id)));
         await Assert.ThrowsAsync<NotFoundException>(() => _f.As(Ravi, sp => sp.GetRequiredService<GrantService>().GetGrantAsync(r.Id)));
         await Assert.ThrowsAsync<NotFoundException>(() => _f.As(Frank, sp => sp.GetRequiredService<GrantService>().GetGrantAsync(r.Id)));

@@ -91,8 +91,8 @@ public sealed class ConcurrentUsersLoadTests(ITestOutputHelper output) : IAsyncL
         {
             var tickets = await Op(me, "list tickets", sp => sp.GetRequiredService<TicketService>().ListAsync(new TicketListQuery { Status = TicketStatus.Open, PageSize = 10 }));
             if (tickets?.Items.FirstOrDefault() is { } t)
-                await Op(me, "file", sp => sp.GetRequiredService<LockboxService>().FileAsync(Scenario.Request(t.Number)));
-            await Op(me, "list requests", sp => sp.GetRequiredService<LockboxService>().ListAsync(new RequestListQuery { PageSize = 25 }));
+                await Op(me, "file", sp => sp.GetRequiredService<LockboxCommands>().FileAsync(Scenario.Request(t.Number)));
+            await Op(me, "list requests", sp => sp.GetRequiredService<LockboxQueries>().ListAsync(new RequestListQuery { PageSize = 25 }));
         }
     }
 
@@ -101,17 +101,17 @@ public sealed class ConcurrentUsersLoadTests(ITestOutputHelper output) : IAsyncL
         var n = 0;
         while (!stop.IsCancellationRequested)
         {
-            var page = await Op(me, "list pending", sp => sp.GetRequiredService<LockboxService>().ListAsync(
+            var page = await Op(me, "list pending", sp => sp.GetRequiredService<LockboxQueries>().ListAsync(
                 new RequestListQuery { Status = AccessRequestStatus.CustomerNotified, PageSize = 10 }));
             if (page?.Items.Count > 0)
             {
                 var r = page.Items[Random.Shared.Next(page.Items.Count)];
-                await Op(me, "details", sp => sp.GetRequiredService<LockboxService>().GetAsync(r.Id));
+                await Op(me, "details", sp => sp.GetRequiredService<LockboxQueries>().GetAsync(r.Id));
                 await Op(me, "approve/deny", sp => n++ % 3 == 0
-                    ? sp.GetRequiredService<LockboxService>().DenyAsync(r.Id, new DenyCommand("Not during the freeze."))
-                    : sp.GetRequiredService<LockboxService>().ApproveAsync(r.Id, new ApproveCommand()));
+                    ? sp.GetRequiredService<LockboxCommands>().DenyAsync(r.Id, new DenyCommand("Not during the freeze."))
+                    : sp.GetRequiredService<LockboxCommands>().ApproveAsync(r.Id, new ApproveCommand()));
             }
-            await Op(me, "count pending", sp => sp.GetRequiredService<LockboxService>().CountPendingAsync());
+            await Op(me, "count pending", sp => sp.GetRequiredService<LockboxQueries>().CountPendingAsync());
         }
     }
 
@@ -124,7 +124,7 @@ public sealed class ConcurrentUsersLoadTests(ITestOutputHelper output) : IAsyncL
                 await Op(me, "open ticket", sp => sp.GetRequiredService<TicketService>().OpenAsync(new OpenTicketCommand(
                     "Nodes not ready", "Worker nodes report NotReady after patching.", TicketSeverity.B, "Azure Red Hat OpenShift")));
             await Op(me, "list tickets", sp => sp.GetRequiredService<TicketService>().ListAsync(new TicketListQuery()));
-            await Op(me, "list requests", sp => sp.GetRequiredService<LockboxService>().ListAsync(new RequestListQuery()));
+            await Op(me, "list requests", sp => sp.GetRequiredService<LockboxQueries>().ListAsync(new RequestListQuery()));
         }
     }
 

@@ -39,7 +39,7 @@ public sealed class LockboxAuthorizationTests : IAsyncLifetime
     [Fact]
     public async Task Anonymous_callers_are_forbidden_everything()
     {
-        await Assert.ThrowsAsync<ForbiddenAccessException>(() => _f.Lockbox(null, s => s.GetAsync(_pending.Id)));
+        await Assert.ThrowsAsync<ForbiddenAccessException>(() => _f.Read(null, _pending.Id));
         await Assert.ThrowsAsync<ForbiddenAccessException>(() => _f.Lockbox(null, s => s.ApproveAsync(_pending.Id, new ApproveCommand())));
         await Assert.ThrowsAsync<ForbiddenAccessException>(() => _f.As(null, sp => Svc(sp).ListAsync(new RequestListQuery())));
         await Assert.ThrowsAsync<ForbiddenAccessException>(() => _f.Lockbox(null, s => s.FileAsync(Scenario.Request("2611280000000001"))));
@@ -53,8 +53,8 @@ public sealed class LockboxAuthorizationTests : IAsyncLifetime
         var missing = await Assert.ThrowsAsync<NotFoundException>(() => _f.Lockbox(Frank, s => s.ApproveAsync(Guid.NewGuid(), new ApproveCommand())));
         Assert.Equal(missing.Message, foreign.Message);
         await Assert.ThrowsAsync<NotFoundException>(() => _f.Lockbox(Frank, s => s.DenyAsync(_pending.Id, new DenyCommand("Not ours."))));
-        await Assert.ThrowsAsync<NotFoundException>(() => _f.Lockbox(Frank, s => s.GetAsync(_pending.Id)));
-        await Assert.ThrowsAsync<NotFoundException>(() => _f.Lockbox(Fiona, s => s.GetAsync(_pending.Id)));
+        await Assert.ThrowsAsync<NotFoundException>(() => _f.Read(Frank, _pending.Id));
+        await Assert.ThrowsAsync<NotFoundException>(() => _f.Read(Fiona, _pending.Id));
         await AssertUnchanged();
     }
 
@@ -107,7 +107,7 @@ public sealed class LockboxAuthorizationTests : IAsyncLifetime
         Assert.Equal(_pending.Id, Assert.Single(mine.Items).Id);
         var others = await _f.As(Ravi, sp => Svc(sp).ListAsync(new RequestListQuery()));
         Assert.Empty(others.Items);
-        await Assert.ThrowsAsync<NotFoundException>(() => _f.Lockbox(Ravi, s => s.GetAsync(_pending.Id)));
+        await Assert.ThrowsAsync<NotFoundException>(() => _f.Read(Ravi, _pending.Id));
     }
 
     [Fact]
@@ -120,7 +120,7 @@ public sealed class LockboxAuthorizationTests : IAsyncLifetime
         await AssertUnchanged();
     }
 
-    private static LockboxService Svc(IServiceProvider sp) => (LockboxService)sp.GetService(typeof(LockboxService))!;
+    private static LockboxQueries Svc(IServiceProvider sp) => (LockboxQueries)sp.GetService(typeof(LockboxQueries))!;
 
     private async Task AssertUnchanged()
     {

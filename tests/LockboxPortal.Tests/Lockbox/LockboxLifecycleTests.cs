@@ -60,7 +60,7 @@ public sealed class LockboxLifecycleTests : IAsyncLifetime
         var ex = await Assert.ThrowsAsync<InputValidationException>(() =>
             _f.Lockbox(Adam, s => s.ApproveAsync(r.Id, new ApproveCommand(TimeSpan.FromHours(6)))));
         Assert.Contains("Duration", ex.Errors.Keys);
-        Assert.Equal(AccessRequestStatus.CustomerNotified, (await _f.Lockbox(Adam, s => s.GetAsync(r.Id))).Status);
+        Assert.Equal(AccessRequestStatus.CustomerNotified, (await _f.Read(Adam, r.Id)).Status);
 
         var approved = await _f.Lockbox(Adam, s => s.ApproveAsync(r.Id, new ApproveCommand(TimeSpan.FromHours(2))));
         Assert.Equal(PortalFixture.Start.AddHours(2), approved.AccessEndsAt);
@@ -77,7 +77,7 @@ public sealed class LockboxLifecycleTests : IAsyncLifetime
         Assert.Equal("Send us the logs instead.", denied.DecisionReason);
         var ex = await Assert.ThrowsAsync<ConflictException>(() => _f.Lockbox(Adam, s => s.ApproveAsync(r.Id, new ApproveCommand())));
         Assert.Contains("already denied by Carol Diaz", ex.Message);
-        Assert.Equal(AccessRequestStatus.Denied, (await _f.Lockbox(Carol, s => s.GetAsync(r.Id))).Status);
+        Assert.Equal(AccessRequestStatus.Denied, (await _f.Read(Carol, r.Id)).Status);
     }
 
     [Fact]
@@ -88,7 +88,7 @@ public sealed class LockboxLifecycleTests : IAsyncLifetime
         var ex = await Assert.ThrowsAsync<InputValidationException>(() => _f.Lockbox(Carol, s => s.DenyAsync(r.Id, new DenyCommand("   "))));
 
         Assert.Contains("reason", ex.Message, StringComparison.OrdinalIgnoreCase);
-        Assert.Equal(AccessRequestStatus.CustomerNotified, (await _f.Lockbox(Carol, s => s.GetAsync(r.Id))).Status);
+        Assert.Equal(AccessRequestStatus.CustomerNotified, (await _f.Read(Carol, r.Id)).Status);
     }
 
     [Fact]
@@ -139,7 +139,7 @@ public sealed class LockboxLifecycleTests : IAsyncLifetime
         var r = await _f.PendingContosoRequestAsync();
         _f.Time.Advance(TimeSpan.FromDays(4));
 
-        Assert.Equal(AccessRequestStatus.Expired, (await _f.Lockbox(Carol, s => s.GetAsync(r.Id))).Status);
+        Assert.Equal(AccessRequestStatus.Expired, (await _f.Read(Carol, r.Id)).Status);
         var stored = await _f.Db(db => db.AccessRequests.SingleAsync(x => x.Id == r.Id));
         Assert.Equal(AccessRequestStatus.CustomerNotified, stored.Status);
     }
@@ -189,9 +189,9 @@ public sealed class LockboxLifecycleTests : IAsyncLifetime
         await _f.Lockbox(Carol, s => s.ApproveAsync(r.Id, new ApproveCommand(TimeSpan.FromHours(1))));
 
         _f.Time.Advance(TimeSpan.FromHours(1) - TimeSpan.FromTicks(10));
-        Assert.Equal(AccessRequestStatus.Approved, (await _f.Lockbox(Carol, s => s.GetAsync(r.Id))).Status);
+        Assert.Equal(AccessRequestStatus.Approved, (await _f.Read(Carol, r.Id)).Status);
         _f.Time.Advance(TimeSpan.FromTicks(10));
-        Assert.Equal(AccessRequestStatus.Completed, (await _f.Lockbox(Carol, s => s.GetAsync(r.Id))).Status);
+        Assert.Equal(AccessRequestStatus.Completed, (await _f.Read(Carol, r.Id)).Status);
         await Assert.ThrowsAsync<ConflictException>(() => _f.Lockbox(Carol, s => s.RevokeAsync(r.Id, new RevokeCommand())));
     }
 
@@ -203,7 +203,7 @@ public sealed class LockboxLifecycleTests : IAsyncLifetime
         var r = await _f.PendingContosoRequestAsync();
 
         Assert.Equal(AccessRequestStatus.Approved, r.Status);
-        Assert.Equal(LockboxService.LockboxNotEnabledReason, r.DecisionReason);
+        Assert.Equal(AccessRequest.LockboxNotEnabledReason, r.DecisionReason);
         Assert.Equal("System", r.DecidedByName);
         Assert.Equal(PortalFixture.Start.AddHours(8), r.AccessEndsAt);
         var actions = await _f.Db(db => db.AuditEntries.Where(e => e.Target == $"access-request/{r.Id}").OrderBy(e => e.Sequence).Select(e => e.Action).ToListAsync());

@@ -26,7 +26,7 @@ public sealed class RequestListingTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _f.DisposeAsync();
 
-    private Task<RequestPage> List(RequestListQuery q) => _f.As(Carol, sp => sp.GetRequiredService<LockboxService>().ListAsync(q));
+    private Task<RequestPage> List(RequestListQuery q) => _f.As(Carol, sp => sp.GetRequiredService<LockboxQueries>().ListAsync(q));
 
     [Fact]
     public async Task The_first_page_is_newest_first_with_the_total()
@@ -98,8 +98,8 @@ public sealed class RequestListingTests : IAsyncLifetime
     [Fact]
     public async Task The_pending_badge_counts_only_live_pending_requests()
     {
-        Assert.Equal(10, await _f.As(Adam, sp => sp.GetRequiredService<LockboxService>().CountPendingAsync()));
+        Assert.Equal(10, await _f.As(Adam, sp => sp.GetRequiredService<LockboxQueries>().CountPendingAsync()));
         _f.Time.Advance(TimeSpan.FromDays(4));
-        Assert.Equal(0, await _f.As(Adam, sp => sp.GetRequiredService<LockboxService>().CountPendingAsync()));
+        Assert.Equal(0, await _f.As(Adam, sp => sp.GetRequiredService<LockboxQueries>().CountPendingAsync()));
     }
 }

@@ -255,7 +255,7 @@ public sealed class OutboxDeliveryTests : IAsyncLifetime
     {
         var ticket = await _f.OpenTicketAsync(Uma);
         var sneaky = Mia with { Name = "Mia Chen\r\nBcc: evil@example.com\r\nX-Injected: name" };
-        await _f.As(sneaky, sp => sp.GetRequiredService<LockboxService>().FileAsync(Scenario.Request(ticket.Number) with
+        await _f.As(sneaky, sp => sp.GetRequiredService<LockboxCommands>().FileAsync(Scenario.Request(ticket.Number) with
         {
             Justification = "Need logs.\r\nBcc: evil@example.com\r\nX-Injected: justification\r\n\r\n<script>alert(1)</script>",
         }));

@@ -62,7 +62,7 @@ public sealed class AbuseCorpusTests(ITestOutputHelper output) : IAsyncLifetime
             await Try(Uma, sp => Tickets(sp).OpenAsync(new OpenTicketCommand("Title ok", "A description long enough.", TicketSeverity.C, "Azure Red Hat OpenShift", null, s)));
 
             // Queries and look-ups.
-            await Try(Carol, sp => Lockbox(sp).ListAsync(new RequestListQuery { Search = s }));
+            await Try(Carol, sp => Requests(sp).ListAsync(new RequestListQuery { Search = s }));
             await Try(Mia, sp => Tickets(sp).ListAsync(new TicketListQuery { Search = s }));
             await Try(Mia, sp => Tickets(sp).GetByNumberAsync(s));
 
@@ -88,7 +88,8 @@ public sealed class AbuseCorpusTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Contains(validator.Validate(many).Errors, e => e.ErrorMessage.Contains("at most"));
     }
 
-    private static LockboxService Lockbox(IServiceProvider sp) => sp.GetRequiredService<LockboxService>();
+    private static LockboxCommands Lockbox(IServiceProvider sp) => sp.GetRequiredService<LockboxCommands>();
+    private static LockboxQueries Requests(IServiceProvider sp) => sp.GetRequiredService<LockboxQueries>();
     private static TicketService Tickets(IServiceProvider sp) => sp.GetRequiredService<TicketService>();
 
     private async Task Try<T>(Infrastructure.Demo.DemoPersona who, Func<IServiceProvider, Task<T>> call, Action<object>? accepted = null)

@@ -5,6 +5,7 @@ using LockboxPortal.Application.Grants;
 using LockboxPortal.Application.ServicePrincipals;
 using LockboxPortal.Application.Common;
 using LockboxPortal.Application.Lockbox;
+using LockboxPortal.Application.Notifications;
 using LockboxPortal.Application.Tickets;
 using LockboxPortal.Domain.Lockbox;
 using LockboxPortal.Infrastructure.Demo;
@@ -51,15 +52,15 @@ public sealed class ServiceAuthorizationMatrixTests(ITestOutputHelper output) : 
     private IReadOnlyList<Rule> Rules() =>
     [
         // Filing is for engineers, and only on a ticket assigned to them (Mia); Ravi gets a validation refusal.
-        new("LockboxService.FileAsync", sp => S<LockboxService>(sp).FileAsync(Scenario.Request(_ticket.Number)), "mia", "ravi"),
-        new("LockboxService.ListAsync", sp => S<LockboxService>(sp).ListAsync(new RequestListQuery()), "carol", "adam", "uma", "frank", "fiona", "mia", "ravi"),
-        new("LockboxService.CountAsync", sp => S<LockboxService>(sp).CountAsync(new RequestListQuery()), "carol", "adam", "uma", "frank", "fiona", "mia", "ravi"),
-        new("LockboxService.GetAsync", sp => S<LockboxService>(sp).GetAsync(_pending.Id), "carol", "adam", "uma", "mia"),
-        new("LockboxService.CountPendingAsync", sp => S<LockboxService>(sp).CountPendingAsync(), "carol", "adam", "uma", "frank", "fiona", "mia", "ravi"),
-        new("LockboxService.ApproveAsync", sp => S<LockboxService>(sp).ApproveAsync(_pending.Id, new ApproveCommand(Comment: "ok")), "carol", "adam"),
-        new("LockboxService.DenyAsync", sp => S<LockboxService>(sp).DenyAsync(_pending.Id, new DenyCommand("no")), "carol", "adam"),
-        new("LockboxService.RevokeAsync", sp => S<LockboxService>(sp).RevokeAsync(_approved.Id, new RevokeCommand("stop")), "carol", "adam"),
-        new("LockboxService.WithdrawAsync", sp => S<LockboxService>(sp).WithdrawAsync(_pending.Id), "mia"),
+        new("LockboxCommands.FileAsync", sp => S<LockboxCommands>(sp).FileAsync(Scenario.Request(_ticket.Number)), "mia", "ravi"),
+        new("LockboxQueries.ListAsync", sp => S<LockboxQueries>(sp).ListAsync(new RequestListQuery()), "carol", "adam", "uma", "frank", "fiona", "mia", "ravi"),
+        new("LockboxQueries.CountAsync", sp => S<LockboxQueries>(sp).CountAsync(new RequestListQuery()), "carol", "adam", "uma", "frank", "fiona", "mia", "ravi"),
+        new("LockboxQueries.GetAsync", sp => S<LockboxQueries>(sp).GetAsync(_pending.Id), "carol", "adam", "uma", "mia"),
+        new("LockboxQueries.CountPendingAsync", sp => S<LockboxQueries>(sp).CountPendingAsync(), "carol", "adam", "uma", "frank", "fiona", "mia", "ravi"),
+        new("LockboxCommands.ApproveAsync", sp => S<LockboxCommands>(sp).ApproveAsync(_pending.Id, new ApproveCommand(Comment: "ok")), "carol", "adam"),
+        new("LockboxCommands.DenyAsync", sp => S<LockboxCommands>(sp).DenyAsync(_pending.Id, new DenyCommand("no")), "carol", "adam"),
+        new("LockboxCommands.RevokeAsync", sp => S<LockboxCommands>(sp).RevokeAsync(_approved.Id, new RevokeCommand("stop")), "carol", "adam"),
+        new("LockboxCommands.WithdrawAsync", sp => S<LockboxCommands>(sp).WithdrawAsync(_pending.Id), "mia"),
         new("TicketService.OpenAsync", sp => S<TicketService>(sp).OpenAsync(new OpenTicketCommand("A title here", "A long enough description.", LockboxPortal.Domain.Tickets.TicketSeverity.B, "Azure Red Hat OpenShift")),
             "carol", "adam", "uma", "frank", "fiona"),
         new("TicketService.ListAsync", sp => S<TicketService>(sp).ListAsync(new TicketListQuery()), "carol", "adam", "uma", "frank", "fiona", "mia", "ravi"),
@@ -115,7 +116,7 @@ public sealed class ServiceAuthorizationMatrixTests(ITestOutputHelper output) : 
 
     /// <summary>Every public asynchronous method declared by a public class of the Application assembly (validators aside).</summary>
     private static IEnumerable<string> PublicServiceMethods() =>
-        typeof(LockboxService).Assembly.GetExportedTypes()
+        typeof(LockboxQueries).Assembly.GetExportedTypes()
             .Where(t => t is { IsClass: true, IsAbstract: false } && !typeof(FluentValidation.IValidator).IsAssignableFrom(t))
             .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly)
                 .Where(m => typeof(Task).IsAssignableFrom(m.ReturnType)).Select(m => $"{t.Name}.{m.Name}"))

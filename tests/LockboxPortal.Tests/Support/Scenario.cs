@@ -23,7 +23,7 @@ public static class Scenario
         "Read the API server logs to find the cause of the 503 responses.", duration);
 
     public static Task<AccessRequestDto> FileAsync(this PortalFixture f, DemoPersona engineer, FileAccessRequestCommand cmd) =>
-        f.As(engineer, sp => sp.GetRequiredService<LockboxService>().FileAsync(cmd));
+        f.As(engineer, sp => sp.GetRequiredService<LockboxCommands>().FileAsync(cmd));
 
     /// <summary>Contoso ticket for Mia (Microsoft) with a pending request on it.</summary>
     public static async Task<AccessRequestDto> PendingContosoRequestAsync(this PortalFixture f, TimeSpan? duration = null)
@@ -32,6 +32,9 @@ public static class Scenario
         return await f.FileAsync(DemoPersonas.Mia, Request(ticket.Number, duration));
     }
 
-    public static Task<AccessRequestDto> Lockbox(this PortalFixture f, DemoPersona? who, Func<LockboxService, Task<AccessRequestDto>> call) =>
-        f.As(who, sp => call(sp.GetRequiredService<LockboxService>()));
+    public static Task<AccessRequestDto> Lockbox(this PortalFixture f, DemoPersona? who, Func<LockboxCommands, Task<AccessRequestDto>> call) =>
+        f.As(who, sp => call(sp.GetRequiredService<LockboxCommands>()));
+
+    public static Task<AccessRequestDto> Read(this PortalFixture f, DemoPersona? who, Guid requestId) =>
+        f.As(who, sp => sp.GetRequiredService<LockboxQueries>().GetAsync(requestId));
 }

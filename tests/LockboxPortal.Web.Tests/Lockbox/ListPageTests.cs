@@ -1,7 +1,6 @@
 using Bunit;
 using LockboxPortal.Application.Lockbox;
 using LockboxPortal.Infrastructure.Demo;
-using LockboxPortal.Web.Components.Pages.Engineer;
 using LockboxPortal.Web.Components.Pages.Lockbox;
 using LockboxPortal.Web.Components.Pages.Tickets;
 using LockboxPortal.Web.Components.Shared;
@@ -25,7 +24,7 @@ public sealed class ListPageTests : PortalPageTest
     {
         var contoso = await PendingContosoRequestAsync();
         var fabrikamTicket = await OpenTicketAsync(DemoPersonas.Fiona, "Red Hat");
-        var fabrikam = await As(DemoPersonas.Ravi, sp => sp.GetRequiredService<LockboxService>().FileAsync(LockboxPortal.Tests.Support.Scenario.Request(fabrikamTicket.Number)));
+        var fabrikam = await As(DemoPersonas.Ravi, sp => sp.GetRequiredService<LockboxCommands>().FileAsync(LockboxPortal.Tests.Support.Scenario.Request(fabrikamTicket.Number)));
         SignInAs(DemoPersonas.Adam);
         Providers();
 
@@ -129,7 +128,7 @@ public sealed class ListPageTests : PortalPageTest
     {
         var mine = await PendingContosoRequestAsync();
         var fabrikamTicket = await OpenTicketAsync(DemoPersonas.Fiona, "Red Hat");
-        var ravis = await As(DemoPersonas.Ravi, sp => sp.GetRequiredService<LockboxService>().FileAsync(LockboxPortal.Tests.Support.Scenario.Request(fabrikamTicket.Number)));
+        var ravis = await As(DemoPersonas.Ravi, sp => sp.GetRequiredService<LockboxCommands>().FileAsync(LockboxPortal.Tests.Support.Scenario.Request(fabrikamTicket.Number)));
         SignInAs(DemoPersonas.Mia);
         Providers();
 
@@ -188,6 +187,6 @@ public sealed class ListPageTests : PortalPageTest
         provider.Find("[data-testid=confirm-revoke]").Click();
 
         provider.WaitForAssertion(() => Assert.Empty(provider.FindAll("[data-testid=revoke-dialog]")));
-        Assert.Equal(Domain.Lockbox.AccessRequestStatus.Revoked, (await Decide(DemoPersonas.Adam, s => s.GetAsync(r.Id))).Status);
+        Assert.Equal(Domain.Lockbox.AccessRequestStatus.Revoked, (await Read(DemoPersonas.Adam, r.Id)).Status);
     }
 }

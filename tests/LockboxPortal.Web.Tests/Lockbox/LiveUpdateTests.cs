@@ -3,7 +3,6 @@ using LockboxPortal.Application.Lockbox;
 using LockboxPortal.Application.Persistence;
 using LockboxPortal.Infrastructure.Demo;
 using LockboxPortal.Web.Components.Layout;
-using LockboxPortal.Web.Components.Pages.Engineer;
 using LockboxPortal.Web.Components.Pages.Lockbox;
 using LockboxPortal.Web.Components.Pages.Tickets;
 using LockboxPortal.Web.Tests.Support;
@@ -49,11 +48,11 @@ public sealed class LiveUpdateTests : PortalPageTest
     private async Task<AccessRequestDto> FabrikamRequestAsync()
     {
         var ticket = await OpenTicketAsync(DemoPersonas.Fiona, "Red Hat");
-        return await As(DemoPersonas.Ravi, sp => sp.GetRequiredService<LockboxService>().FileAsync(LockboxPortal.Tests.Support.Scenario.Request(ticket.Number)));
+        return await As(DemoPersonas.Ravi, sp => sp.GetRequiredService<LockboxCommands>().FileAsync(LockboxPortal.Tests.Support.Scenario.Request(ticket.Number)));
     }
 
     private Task<AccessRequestDto> FileAsync(DemoPersona engineer, string ticketNumber) =>
-        As(engineer, sp => sp.GetRequiredService<LockboxService>().FileAsync(LockboxPortal.Tests.Support.Scenario.Request(ticketNumber)));
+        As(engineer, sp => sp.GetRequiredService<LockboxCommands>().FileAsync(LockboxPortal.Tests.Support.Scenario.Request(ticketNumber)));
 
     [Fact]
     public async Task The_ticket_pages_request_list_reloads_only_for_a_change_on_its_own_ticket()

@@ -139,7 +139,7 @@ public sealed class DecisionDialogTests : PortalPageTest
         cut.Find("[data-testid=confirm-deny]").Click();
 
         cut.WaitForAssertion(() => Assert.Contains("Give the engineer a reason for the denial.", cut.Markup));
-        var stored = await Decide(DemoPersonas.Carol, s => s.GetAsync(r.Id));
+        var stored = await Read(DemoPersonas.Carol, r.Id);
         Assert.Equal(AccessRequestStatus.CustomerNotified, stored.Status);
     }
 
@@ -154,7 +154,7 @@ public sealed class DecisionDialogTests : PortalPageTest
         cut.Find("[data-testid=confirm-deny]").Click();
 
         cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-testid=deny-dialog]")));
-        var stored = await Decide(DemoPersonas.Adam, s => s.GetAsync(r.Id));
+        var stored = await Read(DemoPersonas.Adam, r.Id);
         Assert.Equal(AccessRequestStatus.Denied, stored.Status);
         Assert.Equal("Send the logs through the support tool.", stored.DecisionReason);
     }
@@ -171,7 +171,7 @@ public sealed class DecisionDialogTests : PortalPageTest
 
         cut.WaitForAssertion(() => Assert.Contains("already denied by Adam Price", cut.Find("[data-testid=dialog-error]").TextContent));
         Assert.DoesNotContain("   at ", cut.Markup);
-        var stored = await Decide(DemoPersonas.Carol, s => s.GetAsync(r.Id));
+        var stored = await Read(DemoPersonas.Carol, r.Id);
         Assert.Equal(AccessRequestStatus.Denied, stored.Status);
     }
 
@@ -185,7 +185,7 @@ public sealed class DecisionDialogTests : PortalPageTest
         cut.Find("[data-testid=confirm-approve]").Click();
 
         cut.WaitForAssertion(() => Assert.Contains("Only a Global Administrator or a Lockbox approver", cut.Find("[data-testid=dialog-error]").TextContent));
-        var stored = await Decide(DemoPersonas.Carol, s => s.GetAsync(r.Id));
+        var stored = await Read(DemoPersonas.Carol, r.Id);
         Assert.Equal(AccessRequestStatus.CustomerNotified, stored.Status);
     }
 
@@ -197,7 +197,7 @@ public sealed class DecisionDialogTests : PortalPageTest
         var cut = await ShowAsync<ApproveDialog>(r);
         cut.Find("[data-testid=confirm-approve]").Click();
         cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-testid=approve-dialog]")));
-        var stored = await Decide(DemoPersonas.Carol, s => s.GetAsync(r.Id));
+        var stored = await Read(DemoPersonas.Carol, r.Id);
         Assert.Equal(stored.AccessStartsAt!.Value.AddHours(8), stored.AccessEndsAt);
     }
 }

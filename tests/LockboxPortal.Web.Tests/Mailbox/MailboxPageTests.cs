@@ -26,7 +26,7 @@ public sealed class MailboxPageTests : PortalTestContext
         var ticket = await As(DemoPersonas.Uma, sp => sp.GetRequiredService<TicketService>().OpenAsync(new OpenTicketCommand(
             "Cluster API unreachable", "The API server answers 503 since the upgrade.", Domain.Tickets.TicketSeverity.A,
             "Azure Red Hat OpenShift", null, "Microsoft")));
-        var request = await As(DemoPersonas.Mia, sp => sp.GetRequiredService<LockboxService>().FileAsync(
+        var request = await As(DemoPersonas.Mia, sp => sp.GetRequiredService<LockboxCommands>().FileAsync(
             Scenario.Request(ticket.Number) with { Justification = justification }));
         Assert.Equal(1, (await Services.GetRequiredService<OutboxDispatcher>().RunOnceAsync()).Sent);
         return request;
@@ -97,7 +97,7 @@ public sealed class MailboxHostTests(Xunit.Abstractions.ITestOutputHelper output
                 "Cluster API unreachable", "The API server answers 503 since the upgrade.", Domain.Tickets.TicketSeverity.A,
                 "Azure Red Hat OpenShift", null, "Microsoft"));
             user.Set(DemoPersonas.Principal(DemoPersonas.Mia));
-            request = await scope.ServiceProvider.GetRequiredService<LockboxService>().FileAsync(Scenario.Request(ticket.Number));
+            request = await scope.ServiceProvider.GetRequiredService<LockboxCommands>().FileAsync(Scenario.Request(ticket.Number));
         }
 
         // The dispatcher worker is woken by the commit; its signal here is the .eml file appearing.

@@ -31,7 +31,7 @@ public sealed partial class HostSecurityTests(HostSecurityTests.Host host, ITest
             _ = Services;
             var ticket = await As(DemoPersonas.Uma, sp => sp.GetRequiredService<TicketService>().OpenAsync(new OpenTicketCommand(
                 "Ticket " + Marker, "The API server answers 503 since the upgrade. " + Marker, TicketSeverity.A, "Azure Red Hat OpenShift", null, "Microsoft")));
-            var request = await As(DemoPersonas.Mia, sp => sp.GetRequiredService<LockboxService>().FileAsync(
+            var request = await As(DemoPersonas.Mia, sp => sp.GetRequiredService<LockboxCommands>().FileAsync(
                 Scenario.Request(ticket.Number) with { Justification = "Read the API server logs. " + Marker }));
             (TicketId, RequestId) = (ticket.Id, request.Id);
         }

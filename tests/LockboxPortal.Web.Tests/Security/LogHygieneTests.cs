@@ -101,8 +101,8 @@ public sealed class LogHygieneTests(LogHygieneTests.Host host, ITestOutputHelper
         // The story's state changes, as the circuits make them: through the host's own services.
         var ticket = await As(DemoPersonas.Uma, sp => sp.GetRequiredService<TicketService>().OpenAsync(
             new OpenTicketCommand("Cluster down", "The API answers 503.\r\n[ERR] forged entry\nINFO forged", TicketSeverity.A, "Azure Red Hat OpenShift")));
-        var request = await As(DemoPersonas.Mia, sp => sp.GetRequiredService<LockboxService>().FileAsync(Scenario.Request(ticket.Number)));
-        await As(DemoPersonas.Carol, sp => sp.GetRequiredService<LockboxService>().ApproveAsync(request.Id, new ApproveCommand(Comment: "ok\r\n[ERR] forged")));
+        var request = await As(DemoPersonas.Mia, sp => sp.GetRequiredService<LockboxCommands>().FileAsync(Scenario.Request(ticket.Number)));
+        await As(DemoPersonas.Carol, sp => sp.GetRequiredService<LockboxCommands>().ApproveAsync(request.Id, new ApproveCommand(Comment: "ok\r\n[ERR] forged")));
         await host.Services.GetRequiredService<OutboxDispatcher>().RunOnceAsync();
 
         await client.GetAsync($"/lockbox/requests/{request.Id}");

@@ -85,7 +85,8 @@ public sealed class StalePrivilegeTests(StalePrivilegeTests.Host host) : IClassF
     {
         public IServiceProvider Services => scope.ServiceProvider;
         public AuthenticationStateProvider Auth => Services.GetRequiredService<AuthenticationStateProvider>();
-        public LockboxService Lockbox => Services.GetRequiredService<LockboxService>();
+        public LockboxQueries Requests => Services.GetRequiredService<LockboxQueries>();
+        public LockboxCommands Decisions => Services.GetRequiredService<LockboxCommands>();
 
         public static async Task<Circuit> OpenAsync(IServiceProvider root, ClaimsPrincipal principal)
         {
@@ -111,7 +112,7 @@ public sealed class StalePrivilegeTests(StalePrivilegeTests.Host host) : IClassF
         await armed.WaitAsync(Guard);
         var missing = Guid.NewGuid();
         // Still an approver: the call is authorized and answers "not found".
-        await Assert.ThrowsAsync<NotFoundException>(() => circuit.Lockbox.ApproveAsync(missing, new ApproveCommand()));
+        await Assert.ThrowsAsync<NotFoundException>(() => circuit.Decisions.ApproveAsync(missing, new ApproveCommand()));
 
         // One interval with the role intact: the check runs, keeps the user, and waits for the next interval.
         var rearmed = host.Time.NextTimerAsync(Interval);
@@ -124,7 +125,7 @@ public sealed class StalePrivilegeTests(StalePrivilegeTests.Host host) : IClassF
         host.Time.Advance(Interval);
         await changed.WaitAsync(Guard);
         Assert.True(await circuit.IsAnonymousAsync(), "The circuit kept the removed role.");
-        var refused = await Assert.ThrowsAsync<ForbiddenAccessException>(() => circuit.Lockbox.ApproveAsync(missing, new ApproveCommand()));
+        var refused = await Assert.ThrowsAsync<ForbiddenAccessException>(() => circuit.Decisions.ApproveAsync(missing, new ApproveCommand()));
         Assert.Contains("Sign in", refused.Message);
         await SetApproverAsync(DemoPersonas.Adam, true);
     }
@@ -172,7 +173,7 @@ public sealed class StalePrivilegeTests(StalePrivilegeTests.Host host) : IClassF
         var ticket = host.Services.GetRequiredService<IOptionsMonitor<CookieAuthenticationOptions>>()
             .Get(CookieAuthenticationDefaults.AuthenticationScheme).TicketDataFormat.Unprotect(cookieValue)!;
         await using var circuit = await Circuit.OpenAsync(host.Services, ticket.Principal);
-        Assert.True(await circuit.Lockbox.CountPendingAsync() >= 0);
+        Assert.True(await circuit.Requests.CountPendingAsync() >= 0);
 
         var home = await client.GetStringAsync("/");
         var signOutToken = HostSecurityTests.AntiforgeryField().Match(home).Groups[1].Value;
@@ -181,7 +182,7 @@ public sealed class StalePrivilegeTests(StalePrivilegeTests.Host host) : IClassF
 
         // At once, not after the interval: the provider listens for its session ending.
         Assert.True(await circuit.IsAnonymousAsync());
-        await Assert.ThrowsAsync<ForbiddenAccessException>(() => circuit.Lockbox.CountPendingAsync());
+        await Assert.ThrowsAsync<ForbiddenAccessException>(() => circuit.Requests.CountPendingAsync());
 
         // A copy of the cookie taken before the sign-out is refused.
         var replay = host.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false });

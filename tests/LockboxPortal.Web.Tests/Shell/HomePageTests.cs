@@ -17,7 +17,7 @@ public sealed class HomePageTests : PortalTestContext
         var ticket = await As(customer, sp => sp.GetRequiredService<TicketService>().OpenAsync(new OpenTicketCommand(
             "Cluster API unreachable", "The API server answers 503 since the upgrade.", Domain.Tickets.TicketSeverity.A,
             "Azure Red Hat OpenShift", null, organization)));
-        await As(engineer, sp => sp.GetRequiredService<LockboxService>().FileAsync(Scenario.Request(ticket.Number)));
+        await As(engineer, sp => sp.GetRequiredService<LockboxCommands>().FileAsync(Scenario.Request(ticket.Number)));
     }
 
     [Fact]

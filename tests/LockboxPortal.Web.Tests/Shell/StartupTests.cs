@@ -84,7 +84,7 @@ public sealed class StartupTests
         }
         var ticket = await As(DemoPersonas.Uma, sp => sp.GetRequiredService<TicketService>().OpenAsync(new OpenTicketCommand(
             "Cluster API unreachable", "The API server answers 503 since the upgrade.", TicketSeverity.A, "Azure Red Hat OpenShift", null, "Microsoft")));
-        var request = await As(DemoPersonas.Mia, sp => sp.GetRequiredService<LockboxService>().FileAsync(Scenario.Request(ticket.Number)));
+        var request = await As(DemoPersonas.Mia, sp => sp.GetRequiredService<LockboxCommands>().FileAsync(Scenario.Request(ticket.Number)));
         await factory.Services.GetRequiredService<OutboxDispatcher>().RunOnceAsync();
 
         var mail = Directory.GetFiles(Path.Combine(factory.Directory, "mail"), "*.eml", SearchOption.AllDirectories)

@@ -18,9 +18,12 @@ public abstract class PortalPageTest : PortalTestContext
     protected async Task<AccessRequestDto> PendingContosoRequestAsync()
     {
         var ticket = await OpenTicketAsync(DemoPersonas.Uma);
-        return await As(DemoPersonas.Mia, sp => sp.GetRequiredService<LockboxService>().FileAsync(Scenario.Request(ticket.Number)));
+        return await As(DemoPersonas.Mia, sp => sp.GetRequiredService<LockboxCommands>().FileAsync(Scenario.Request(ticket.Number)));
     }
 
-    protected Task<AccessRequestDto> Decide(DemoPersona who, Func<LockboxService, Task<AccessRequestDto>> call) =>
-        As(who, sp => call(sp.GetRequiredService<LockboxService>()));
+    protected Task<AccessRequestDto> Decide(DemoPersona who, Func<LockboxCommands, Task<AccessRequestDto>> call) =>
+        As(who, sp => call(sp.GetRequiredService<LockboxCommands>()));
+
+    protected Task<AccessRequestDto> Read(DemoPersona who, Guid requestId) =>
+        As(who, sp => sp.GetRequiredService<LockboxQueries>().GetAsync(requestId));
 }

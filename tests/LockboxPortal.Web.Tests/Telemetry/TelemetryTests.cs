@@ -36,7 +36,7 @@ public sealed class TelemetryTests : IDisposable
         var request = await PendingContosoRequestAsync(host);
         Assert.Empty(host.Collect("lockbox.decisions"));
 
-        await As(host, DemoPersonas.Adam, sp => sp.GetRequiredService<LockboxService>().ApproveAsync(request.Id, new ApproveCommand(null, "ok")));
+        await As(host, DemoPersonas.Adam, sp => sp.GetRequiredService<LockboxCommands>().ApproveAsync(request.Id, new ApproveCommand(null, "ok")));
 
         var decisions = host.Collect("lockbox.decisions");
         var approved = Assert.Single(decisions);
@@ -60,7 +60,7 @@ public sealed class TelemetryTests : IDisposable
         var request = await PendingContosoRequestAsync(host);
 
         await Assert.ThrowsAsync<ForbiddenAccessException>(() =>
-            As(host, DemoPersonas.Uma, sp => sp.GetRequiredService<LockboxService>().ApproveAsync(request.Id, new ApproveCommand(null, null))));
+            As(host, DemoPersonas.Uma, sp => sp.GetRequiredService<LockboxCommands>().ApproveAsync(request.Id, new ApproveCommand(null, null))));
 
         Assert.Empty(host.Collect("lockbox.decisions"));
         Assert.Empty(host.Collect("lockbox.decision.duration"));
@@ -77,7 +77,7 @@ public sealed class TelemetryTests : IDisposable
         Assert.Equal(before + 1, await PendingInDatabaseAsync(host));
         Assert.Equal(before + 1, Gauge(host, "lockbox.requests.pending"));
 
-        await As(host, DemoPersonas.Adam, sp => sp.GetRequiredService<LockboxService>().DenyAsync(request.Id, new DenyCommand("Not during the freeze.")));
+        await As(host, DemoPersonas.Adam, sp => sp.GetRequiredService<LockboxCommands>().DenyAsync(request.Id, new DenyCommand("Not during the freeze.")));
         Assert.Equal(before, Gauge(host, "lockbox.requests.pending"));
         var denied = Assert.Single(host.Collect("lockbox.decisions"));
         Assert.Equal("denied", TelemetryHost.Tag(denied, "decision"));
@@ -200,7 +200,7 @@ public sealed class TelemetryTests : IDisposable
         using var parent = new Activity("file a request").Start();
         var request = await PendingContosoRequestAsync(host);
 
-        var filed = Assert.Single(host.Logs, l => l.CategoryName == typeof(LockboxService).FullName
+        var filed = Assert.Single(host.Logs, l => l.CategoryName == typeof(LockboxCommands).FullName
             && l.Attributes!.Any(a => a.Key == "RequestId" && a.Value?.ToString() == request.Id.ToString()));
         Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Information, filed.LogLevel);
         Assert.Contains(request.Id.ToString(), filed.FormattedMessage);
@@ -284,7 +284,7 @@ public sealed class TelemetryTests : IDisposable
         var ticket = await As(host, DemoPersonas.Uma, sp => sp.GetRequiredService<TicketService>().OpenAsync(new OpenTicketCommand(
             "Cluster API unreachable", "The API server answers 503 since the upgrade.", TicketSeverity.A,
             "Azure Red Hat OpenShift", null, "Microsoft")));
-        return await As(host, DemoPersonas.Mia, sp => sp.GetRequiredService<LockboxService>().FileAsync(Scenario.Request(ticket.Number)));
+        return await As(host, DemoPersonas.Mia, sp => sp.GetRequiredService<LockboxCommands>().FileAsync(Scenario.Request(ticket.Number)));
     }
 
     private static async Task<T> As<T>(TelemetryHost host, DemoPersona persona, Func<IServiceProvider, Task<T>> action)

@@ -3,6 +3,7 @@ using LockboxPortal.Application.Lockbox;
 using LockboxPortal.Application.Tickets;
 using LockboxPortal.Infrastructure.Demo;
 using LockboxPortal.Web.Components.Pages.Administration;
+using LockboxPortal.Web.Components.Pages.Lockbox;
 using LockboxPortal.Web.Components.Pages.Tickets;
 using LockboxPortal.Web.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,58 +18,6 @@ public sealed class FormPageTests : PortalPageTest
         Render<MudPopoverProvider>();
         Render<MudDialogProvider>();
         Render<MudSnackbarProvider>();
-    }
-
-    [Fact]
-    public async Task Request_access_shows_validation_messages_by_their_fields_and_files_nothing()
-    {
-        var ticket = await OpenTicketAsync(DemoPersonas.Uma);
-        SignInAs(DemoPersonas.Mia);
-        Providers();
-        var cut = Render<RequestAccess>(p => p.Add(x => x.Id, ticket.Id));
-        cut.WaitForAssertion(() => cut.Find("[data-testid=submit-request]"));
-
-        cut.Find("input[data-testid=subscription]").Input("not-a-guid");
-        cut.Find("textarea[data-testid=resource-ids]").Input("/not/a/resource");
-        cut.Find("textarea[data-testid=justification]").Input("short");
-        cut.Find("[data-testid=submit-request]").Click();
-
-        cut.WaitForAssertion(() => Assert.Contains("at least 10 characters", cut.Markup));
-        Assert.Contains("Enter the subscription id", cut.Markup);
-        Assert.Contains("is not an Azure resource id", cut.Markup);
-        var mine = await As(DemoPersonas.Mia, sp => sp.GetRequiredService<LockboxService>().ListAsync(new RequestListQuery()));
-        Assert.Equal(0, mine.TotalCount);
-    }
-
-    [Fact]
-    public async Task Request_access_defaults_to_eight_hours_and_files_the_request()
-    {
-        var ticket = await OpenTicketAsync(DemoPersonas.Uma);
-        SignInAs(DemoPersonas.Mia);
-        Providers();
-        var cut = Render<RequestAccess>(p => p.Add(x => x.Id, ticket.Id));
-        cut.WaitForAssertion(() => Assert.Equal("8", cut.Find("input[data-testid=duration]").GetAttribute("value")));
-
-        cut.Find("input[data-testid=subscription]").Input("3f2a1c4e-8b7d-4e6f-9a0b-1c2d3e4f5a6b");
-        cut.Find("textarea[data-testid=justification]").Input("Read the API server logs to find the 503 cause.");
-        cut.Find("[data-testid=submit-request]").Click();
-
-        cut.WaitForAssertion(() => Assert.EndsWith(
-            "/lockbox/requests/", Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().Uri[..^36]));
-        var mine = await As(DemoPersonas.Mia, sp => sp.GetRequiredService<LockboxService>().ListAsync(new RequestListQuery()));
-        var filed = Assert.Single(mine.Items);
-        Assert.Equal(TimeSpan.FromHours(8), filed.RequestedDuration);
-    }
-
-    [Fact]
-    public async Task An_engineer_cannot_open_the_request_form_for_someone_elses_ticket()
-    {
-        var ticket = await OpenTicketAsync(DemoPersonas.Uma, "Microsoft");
-        SignInAs(DemoPersonas.Ravi);
-        Providers();
-        var cut = Render<RequestAccess>(p => p.Add(x => x.Id, ticket.Id));
-        cut.WaitForAssertion(() => Assert.Contains("no such ticket assigned to you", cut.Markup));
-        Assert.Empty(cut.FindAll("[data-testid=submit-request]"));
     }
 
     [Fact]
@@ -111,31 +60,6 @@ public sealed class FormPageTests : PortalPageTest
         cut.WaitForAssertion(() => Assert.Contains("Not a valid email address: not an address", cut.Markup));
     }
 
-    [Theory]
-    [InlineData("-5")]
-    [InlineData("0")]
-    [InlineData("0.25")]
-    [InlineData("25")]
-    [InlineData("1000")]
-    public async Task A_duration_outside_the_bounds_is_refused_with_a_message_not_clamped(string hours)
-    {
-        var ticket = await OpenTicketAsync(DemoPersonas.Uma);
-        SignInAs(DemoPersonas.Mia);
-        Providers();
-        var cut = Render<RequestAccess>(p => p.Add(x => x.Id, ticket.Id));
-        cut.WaitForAssertion(() => cut.Find("[data-testid=submit-request]"));
-
-        cut.Find("input[data-testid=subscription]").Input("3f2a1c4e-8b7d-4e6f-9a0b-1c2d3e4f5a6b");
-        cut.Find("textarea[data-testid=justification]").Input("Read the API server logs to find the 503 cause.");
-        cut.Find("input[data-testid=duration]").Change(hours);
-        cut.Find("[data-testid=submit-request]").Click();
-
-        cut.WaitForAssertion(() => Assert.Contains("Choose a duration between 30 minutes and 24 hours.", cut.Markup));
-        Assert.Equal(hours, cut.Find("input[data-testid=duration]").GetAttribute("value"));
-        var mine = await As(DemoPersonas.Mia, sp => sp.GetRequiredService<LockboxService>().ListAsync(new RequestListQuery()));
-        Assert.Equal(0, mine.TotalCount);
-    }
-
     [Fact]
     public async Task Invisible_text_in_the_forms_is_refused_by_its_field_and_nothing_is_stored()
     {
@@ -158,7 +82,7 @@ public sealed class FormPageTests : PortalPageTest
         request.Find("textarea[data-testid=justification]").Input("Need\u200B\u200B\u200B\u200B\u200B\u200B\u200B\u200B\u200B it");
         request.Find("[data-testid=submit-request]").Click();
         request.WaitForAssertion(() => Assert.Contains("at least 10 characters", request.Markup));
-        var mine = await As(DemoPersonas.Mia, sp => sp.GetRequiredService<LockboxService>().ListAsync(new RequestListQuery()));
+        var mine = await As(DemoPersonas.Mia, sp => sp.GetRequiredService<LockboxQueries>().ListAsync(new RequestListQuery()));
         Assert.Equal(0, mine.TotalCount);
     }
 }

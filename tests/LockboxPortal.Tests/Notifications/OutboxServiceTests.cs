@@ -1,4 +1,4 @@
-using LockboxPortal.Application.Administration;
+using LockboxPortal.Application.Notifications;
 using LockboxPortal.Application.Common;
 using LockboxPortal.Domain.Audit;
 using LockboxPortal.Domain.Notifications;
@@ -8,7 +8,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using static LockboxPortal.Infrastructure.Demo.DemoPersonas;
 
-namespace LockboxPortal.Tests.Administration;
+namespace LockboxPortal.Tests.Notifications;
 
 /// <summary>Messages that keep failing are kept, shown to the tenant's Global Administrators and retried by them.</summary>
 public sealed class OutboxServiceTests : IAsyncLifetime

@@ -1,5 +1,4 @@
 using LockboxPortal.Domain.Audit;
-using LockboxPortal.Domain.Grants;
 using Microsoft.EntityFrameworkCore;
 
 namespace LockboxPortal.Infrastructure.Persistence;
@@ -7,6 +6,4 @@ namespace LockboxPortal.Infrastructure.Persistence;
 public partial class LockboxDbContext
 {
     public DbSet<AuditCheckpoint> AuditCheckpoints => Set<AuditCheckpoint>();
-    public DbSet<SigningKey> SigningKeys => Set<SigningKey>();
-    public DbSet<AccessGrant> AccessGrants => Set<AccessGrant>();
 }

@@ -3,13 +3,13 @@ using LockboxPortal.Application.Persistence;
 using LockboxPortal.Domain.Notifications;
 using LockboxPortal.Infrastructure.Demo;
 using LockboxPortal.Tests.Support;
-using LockboxPortal.Web.Components.Pages.Administration;
+using LockboxPortal.Web.Components.Pages.Notifications;
 using LockboxPortal.Web.Tests.Support;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace LockboxPortal.Web.Tests.Administration;
+namespace LockboxPortal.Web.Tests.Notifications;
 
 public sealed class OutboxPageTests : PortalTestContext
 {

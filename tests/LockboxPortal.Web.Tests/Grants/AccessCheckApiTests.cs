@@ -14,7 +14,7 @@ using LockboxPortal.Web.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using static LockboxPortal.Infrastructure.Demo.DemoPersonas;
 
-namespace LockboxPortal.Web.Tests.Trust;
+namespace LockboxPortal.Web.Tests.Grants;
 
 [Collection(PortalHosts.Name)]
 public sealed class AccessCheckApiTests : IClassFixture<AccessCheckApiTests.Host>
@@ -50,9 +50,9 @@ public sealed class AccessCheckApiTests : IClassFixture<AccessCheckApiTests.Host
         _host.CreateClient(); // starts the host (migrations, demo data)
         var ticket = await As(Uma, sp => sp.GetRequiredService<TicketService>().OpenAsync(new OpenTicketCommand(
             "Cluster API unreachable", "The API server answers 503 since the upgrade.", TicketSeverity.A, "Azure Red Hat OpenShift", null, "Microsoft")));
-        var r = await As(Mia, sp => sp.GetRequiredService<LockboxService>().FileAsync(Scenario.Request(ticket.Number) with { ResourceIds = [resourceGroup] }));
+        var r = await As(Mia, sp => sp.GetRequiredService<LockboxCommands>().FileAsync(Scenario.Request(ticket.Number) with { ResourceIds = [resourceGroup] }));
         return r.Status == Domain.Lockbox.AccessRequestStatus.Approved ? r
-            : await As(Carol, sp => sp.GetRequiredService<LockboxService>().ApproveAsync(r.Id, new ApproveCommand()));
+            : await As(Carol, sp => sp.GetRequiredService<LockboxCommands>().ApproveAsync(r.Id, new ApproveCommand()));
     }
 
     private HttpClient Client(string? apiKey)
@@ -103,7 +103,7 @@ public sealed class AccessCheckApiTests : IClassFixture<AccessCheckApiTests.Host
         Assert.Equal(r.Id, allowed.RequestId);
         Assert.Equal(r.AccessEndsAt!.Value.ToUnixTimeMilliseconds(), allowed.ExpiresAt!.Value.ToUnixTimeMilliseconds());
 
-        await As(Adam, sp => sp.GetRequiredService<LockboxService>().RevokeAsync(r.Id, new RevokeCommand("Done.")));
+        await As(Adam, sp => sp.GetRequiredService<LockboxCommands>().RevokeAsync(r.Id, new RevokeCommand("Done.")));
         var json = await client.GetStringAsync(Query(ContosoTenant, Mia.Oid.ToString(), rg));
         Assert.Equal("""{"allowed":false,"requestId":null,"expiresAt":null}""", json);
     }
@@ -136,7 +136,7 @@ public sealed class AccessCheckApiTests : IClassFixture<AccessCheckApiTests.Host
         var r = await ApprovedContosoRequestAsync();
         var grant = await As(Mia, sp => sp.GetRequiredService<GrantService>().GetGrantAsync(r.Id));
 
-        var response = await Client(null).GetAsync(TrustEndpoints.JwksPath);
+        var response = await Client(null).GetAsync(GrantEndpoints.JwksPath);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var jwks = await response.Content.ReadAsStringAsync();
         foreach (var key in JsonNode.Parse(jwks)!["keys"]!.AsArray())

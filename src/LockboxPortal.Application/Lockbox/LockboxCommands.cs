@@ -16,11 +16,10 @@ using Microsoft.Extensions.Options;
 namespace LockboxPortal.Application.Lockbox;
 
 /// <summary>
-/// The Customer Lockbox workflow. Every method authorizes the caller itself, scopes reads by the caller's
-/// tenant (or, for engineers, by their own requests), and changes state with a conditional update in one
-/// transaction with its audit entry and outbox message.
+/// Changes to Customer Lockbox requests: filing and the decisions on them. Every method authorizes the caller
+/// itself and changes state with a conditional update in one transaction with its audit entry and outbox message.
 /// </summary>
-public sealed class LockboxService(
+public sealed class LockboxCommands(
     ILockboxDbContextFactory dbFactory,
     ICurrentUser currentUser,
     TimeProvider time,
@@ -36,12 +35,9 @@ public sealed class LockboxService(
     ISigningKeyStore signingKeys,
     UserActionRateLimiter rateLimiter,
     IOptionsMonitor<ServiceRateLimitOptions> rateLimits,
-    ILogger<LockboxService> logger,
+    ILogger<LockboxCommands> logger,
     PortalMetrics metrics)
 {
-    public const string SystemActor = AccessRequest.SystemActor;
-    public const string LockboxNotEnabledReason = AccessRequest.LockboxNotEnabledReason;
-
     public async Task<AccessRequestDto> FileAsync(FileAccessRequestCommand cmd, CancellationToken ct = default)
     {
         var user = currentUser.RequireEngineer();
@@ -81,7 +77,7 @@ public sealed class LockboxService(
             r.Open(tenant.LockboxEnabled, now, rules.PendingDeadline, cmd.Duration ?? rules.DefaultAccessDuration);
             db.AccessRequests.Add(r);
 
-            await audit.AppendAsync(db, new AuditRecord(AuditActions.RequestFiled, Target(r), user.Name, user.Oid, r.TenantId,
+            await audit.AppendAsync(db, new AuditRecord(AuditActions.RequestFiled, AccessRequestProjection.Target(r), user.Name, user.Oid, r.TenantId,
                 new Dictionary<string, object?>
                 {
                     ["ticket"] = r.TicketNumber,
@@ -99,8 +95,8 @@ public sealed class LockboxService(
             }
             else
             {
-                await audit.AppendAsync(db, new AuditRecord(AuditActions.RequestAutoApproved, Target(r), SystemActor, null, r.TenantId,
-                    new Dictionary<string, object?> { ["reason"] = LockboxNotEnabledReason, ["accessEndsAt"] = r.AccessEndsAt }), token);
+                await audit.AppendAsync(db, new AuditRecord(AuditActions.RequestAutoApproved, AccessRequestProjection.Target(r), AccessRequest.SystemActor, null, r.TenantId,
+                    new Dictionary<string, object?> { ["reason"] = AccessRequest.LockboxNotEnabledReason, ["accessEndsAt"] = r.AccessEndsAt }), token);
                 await grants.IssueAsync(db, r, signingKey, token);
                 notifications.RequestDecided(db, r, AccessRequestStatus.Approved);
             }
@@ -111,80 +107,6 @@ public sealed class LockboxService(
         metrics.RequestFiled(request);
         Publish(request);
         return await ToDtoAsync(request, user, ct);
-    }
-
-    public async Task<RequestPage> ListAsync(RequestListQuery query, CancellationToken ct = default)
-    {
-        var user = currentUser.RequireSignedIn();
-        var pageSize = Math.Clamp(query.PageSize, 1, 200);
-        var now = time.GetUtcNow();
-
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var q = Filtered(db, user, query, now);
-        var total = query.IncludeTotal ? await q.CountAsync(ct) : (int?)null;
-
-        List<AccessRequest> rows;
-        if (query.SortBy == RequestSort.CreatedAt && (query.After is not null || query.Before is not null))
-        {
-            rows = await SeekAsync(q, query, pageSize, ct);
-        }
-        else
-        {
-            rows = await Order(q, query.SortBy, query.Descending)
-                .Skip(Math.Max(0, query.Page) * pageSize).Take(pageSize).ToListAsync(ct);
-        }
-
-        var tenantNames = await TenantNamesAsync(db, rows.Select(r => r.TenantId), ct);
-        var items = rows.Select(r => ToDto(r, tenantNames, user, now)).ToList();
-        return new RequestPage(items, total,
-            rows.Count > 0 ? new RequestCursor(rows[0].CreatedAt, rows[0].Id) : null,
-            rows.Count > 0 ? new RequestCursor(rows[^1].CreatedAt, rows[^1].Id) : null);
-    }
-
-    /// <summary>
-    /// How many requests match the list's filters. The blade asks for it after it has shown the rows, so the
-    /// first rows never wait for a count over a tenant's whole history.
-    /// </summary>
-    public async Task<int> CountAsync(RequestListQuery query, CancellationToken ct = default)
-    {
-        var user = currentUser.RequireSignedIn();
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await Filtered(db, user, query, time.GetUtcNow()).CountAsync(ct);
-    }
-
-    private static IQueryable<AccessRequest> Filtered(ILockboxDbContext db, PortalUser user, RequestListQuery query, DateTimeOffset now)
-    {
-        var q = Visibility.Requests(db, user).AsNoTracking();
-        if (query.TicketId is { } ticketId) q = q.Where(r => r.TicketId == ticketId);
-        if (query.Status is { } status) q = q.Where(AccessRequestLifecycle.HasStatus(status, now));
-        if (!string.IsNullOrWhiteSpace(query.Search))
-        {
-            var s = query.Search.Trim();
-            if (s.Length > 100) s = s[..100];
-            var like = "%" + EscapeLike(s) + "%";
-            q = q.Where(r => r.TicketNumber.StartsWith(s)
-                || EF.Functions.Like(r.EngineerName, like, "\\")
-                || EF.Functions.Like(r.EngineerEmail, like, "\\"));
-        }
-        return q;
-    }
-
-    public async Task<AccessRequestDto> GetAsync(Guid id, CancellationToken ct = default)
-    {
-        var user = currentUser.RequireSignedIn();
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var r = await Visibility.Requests(db, user).AsNoTracking().SingleOrDefaultAsync(x => x.Id == id, ct) ?? throw Visibility.RequestNotFound();
-        var names = await TenantNamesAsync(db, [r.TenantId], ct);
-        return ToDto(r, names, user, time.GetUtcNow());
-    }
-
-    /// <summary>Pending requests the caller could act on (approvers) or follow (engineers): the navigation badge.</summary>
-    public async Task<int> CountPendingAsync(CancellationToken ct = default)
-    {
-        var user = currentUser.RequireSignedIn();
-        var now = time.GetUtcNow();
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await Visibility.Requests(db, user).CountAsync(AccessRequestLifecycle.HasStatus(AccessRequestStatus.CustomerNotified, now), ct);
     }
 
     public async Task<AccessRequestDto> ApproveAsync(Guid id, ApproveCommand cmd, CancellationToken ct = default)
@@ -278,7 +200,7 @@ public sealed class LockboxService(
                 throw new ConflictException("The request changed while you were deciding; reload it and try again.");
             }
 
-            await audit.AppendAsync(db, new AuditRecord(auditAction, Target(r), user.Name, user.Oid, r.TenantId, details), token);
+            await audit.AppendAsync(db, new AuditRecord(auditAction, AccessRequestProjection.Target(r), user.Name, user.Oid, r.TenantId, details), token);
             if (signingKey is not null && r.Status == AccessRequestStatus.Approved) await grants.IssueAsync(db, r, signingKey, token);
             if (action != RequestAction.Withdraw) notifications.RequestDecided(db, r, r.Status);
             return r;
@@ -290,68 +212,9 @@ public sealed class LockboxService(
         return await ToDtoAsync(r, user, ct);
     }
 
-    private static IOrderedQueryable<AccessRequest> Order(IQueryable<AccessRequest> q, RequestSort sort, bool desc) => (sort, desc) switch
-    {
-        (RequestSort.TicketNumber, false) => q.OrderBy(r => r.TicketNumber).ThenByDescending(r => r.CreatedAt).ThenBy(r => r.Id),
-        (RequestSort.TicketNumber, true) => q.OrderByDescending(r => r.TicketNumber).ThenByDescending(r => r.CreatedAt).ThenBy(r => r.Id),
-        (RequestSort.Engineer, false) => q.OrderBy(r => r.EngineerName).ThenByDescending(r => r.CreatedAt).ThenBy(r => r.Id),
-        (RequestSort.Engineer, true) => q.OrderByDescending(r => r.EngineerName).ThenByDescending(r => r.CreatedAt).ThenBy(r => r.Id),
-        (RequestSort.Status, false) => q.OrderBy(r => r.Status).ThenByDescending(r => r.CreatedAt).ThenBy(r => r.Id),
-        (RequestSort.Status, true) => q.OrderByDescending(r => r.Status).ThenByDescending(r => r.CreatedAt).ThenBy(r => r.Id),
-        (RequestSort.PendingUntil, false) => q.OrderBy(r => r.PendingUntil).ThenBy(r => r.Id),
-        (RequestSort.PendingUntil, true) => q.OrderByDescending(r => r.PendingUntil).ThenBy(r => r.Id),
-        (_, false) => q.OrderBy(r => r.CreatedAt).ThenBy(r => r.Id),
-        _ => q.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id),
-    };
-
-    /// <summary>Keyset paging on (CreatedAt, Id): the index walks straight to the page at any depth.</summary>
-    private static async Task<List<AccessRequest>> SeekAsync(IQueryable<AccessRequest> q, RequestListQuery query, int pageSize, CancellationToken ct)
-    {
-        // "Forward" is the direction of the requested order; Before pages backwards and flips the result.
-        var forward = query.After is not null;
-        var c = (query.After ?? query.Before)!;
-        var newerThanCursor = query.Descending != forward;
-        if (newerThanCursor)
-        {
-            q = q.Where(r => r.CreatedAt > c.CreatedAt || (r.CreatedAt == c.CreatedAt && r.Id.CompareTo(c.Id) > 0));
-            var page = await q.OrderBy(r => r.CreatedAt).ThenBy(r => r.Id).Take(pageSize).ToListAsync(ct);
-            if (query.Descending) page.Reverse();
-            return page;
-        }
-        else
-        {
-            q = q.Where(r => r.CreatedAt < c.CreatedAt || (r.CreatedAt == c.CreatedAt && r.Id.CompareTo(c.Id) < 0));
-            var page = await q.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id).Take(pageSize).ToListAsync(ct);
-            if (!query.Descending) page.Reverse();
-            return page;
-        }
-    }
-
-    private static async Task<Dictionary<Guid, string>> TenantNamesAsync(ILockboxDbContext db, IEnumerable<Guid> ids, CancellationToken ct)
-    {
-        var distinct = ids.Distinct().ToList();
-        return await db.Tenants.AsNoTracking().Where(t => distinct.Contains(t.Id)).ToDictionaryAsync(t => t.Id, t => t.DisplayName, ct);
-    }
-
-    private async Task<AccessRequestDto> ToDtoAsync(AccessRequest r, PortalUser user, CancellationToken ct)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return ToDto(r, await TenantNamesAsync(db, [r.TenantId], ct), user, time.GetUtcNow());
-    }
-
-    internal static AccessRequestDto ToDto(AccessRequest r, IReadOnlyDictionary<Guid, string> tenantNames, PortalUser user, DateTimeOffset now) => new(
-        r.Id, r.TenantId, tenantNames.GetValueOrDefault(r.TenantId, ""), r.TicketId, r.TicketNumber,
-        r.EngineerOid, r.EngineerName, r.EngineerEmail, r.SupportOrganization,
-        r.ScopeKind, r.SubscriptionId, r.ResourceIdList, r.Justification, r.RequestedDuration,
-        r.StatusAt(now), r.CreatedAt, r.PendingUntil,
-        r.Decision, r.ApprovedAutomatically, r.DecidedByName, r.DecidedAt, r.DecisionReason, r.AccessStartsAt, r.AccessEndsAt,
-        r.ClosedAt, r.ClosedByName, r.ClosedReason,
-        r.NextDeadlineAt(now), RequestActions.For(r, user, now), Visibility.CanSeeGrants(user, r));
+    private Task<AccessRequestDto> ToDtoAsync(AccessRequest r, PortalUser user, CancellationToken ct) =>
+        AccessRequestProjection.ToDtoAsync(dbFactory, r, user, time.GetUtcNow(), ct);
 
     private void Publish(AccessRequest r) =>
         events.Publish(new AccessRequestChanged(r.Id, r.TenantId, r.TicketId, r.EngineerOid, r.Status.ToString()));
-
-    internal static string Target(AccessRequest r) => $"access-request/{r.Id}";
-
-    private static string EscapeLike(string s) => s.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_");
 }

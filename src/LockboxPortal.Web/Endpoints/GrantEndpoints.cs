@@ -1,5 +1,4 @@
 using System.Text;
-using LockboxPortal.Application.Audit;
 using LockboxPortal.Application.Common;
 using LockboxPortal.Application.Grants;
 using LockboxPortal.Application.Security;
@@ -12,11 +11,11 @@ namespace LockboxPortal.Web.Endpoints;
 /// <summary>The answer of <c>GET /api/v1/access-checks</c>.</summary>
 public sealed record AccessCheckResponse(bool Allowed, Guid? RequestId, DateTimeOffset? ExpiresAt);
 
-public static class TrustEndpoints
+public static class GrantEndpoints
 {
     public const string JwksPath = "/.well-known/jwks.json";
 
-    public static IEndpointRouteBuilder MapTrustEndpoints(this IEndpointRouteBuilder app)
+    public static IEndpointRouteBuilder MapGrantEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet(JwksPath, async (ISigningKeyStore keys, HttpContext http, CancellationToken ct) =>
         {
@@ -41,7 +40,6 @@ public static class TrustEndpoints
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
-        app.MapGet("/audit/export.csv", ExportAsync).ExcludeFromDescription();
         return app;
     }
 
@@ -67,34 +65,12 @@ public static class TrustEndpoints
         }
     }
 
-    /// <summary>The tenant audit log as CSV, for the tenant's approvers (the service decides), with the page's filters.</summary>
-    private static async Task ExportAsync(HttpContext http, AuditService audit, TimeProvider time,
-        string? action, string? actor, DateTimeOffset? from, DateTimeOffset? to, CancellationToken ct)
-    {
-        var response = http.Response;
-        response.ContentType = "text/csv; charset=utf-8";
-        response.Headers.ContentDisposition = $"attachment; filename=\"audit-{time.GetUtcNow():yyyyMMdd-HHmmss}.csv\"";
-        response.Headers.CacheControl = "no-store";
-        // Not disposed on failure: disposing flushes, which would start the response before a refusal can be sent.
-        var writer = new StreamWriter(response.Body, new UTF8Encoding(false), bufferSize: 16 * 1024, leaveOpen: true);
-        try
-        {
-            await audit.ExportCsvAsync(new AuditQuery { Action = action, Actor = actor, From = from, To = to }, writer, ct);
-            await writer.FlushAsync(ct);
-        }
-        catch (ForbiddenAccessException ex) when (!response.HasStarted)
-        {
-            response.Headers.ContentDisposition = default;
-            await Results.Problem(title: "Forbidden", detail: ex.Message, statusCode: StatusCodes.Status403Forbidden).ExecuteAsync(http);
-        }
-    }
-
     /// <summary>API answers carry their own problem bodies: no HTML status page re-executed over them.</summary>
     public static IApplicationBuilder UseApiStatusCodes(this IApplicationBuilder app) =>
         app.Use(async (context, next) =>
         {
             if (context.Request.Path.StartsWithSegments("/api") || context.Request.Path.StartsWithSegments("/.well-known")
-                || context.Request.Path.StartsWithSegments("/audit/export.csv") || context.Request.Path.StartsWithSegments("/openapi"))
+                || context.Request.Path.StartsWithSegments(AuditEndpoints.ExportPath) || context.Request.Path.StartsWithSegments("/openapi"))
             {
                 if (context.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodePagesFeature>() is { } pages) pages.Enabled = false;
             }

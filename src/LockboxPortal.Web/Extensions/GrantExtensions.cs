@@ -3,10 +3,10 @@ using LockboxPortal.Web.Security;
 
 namespace LockboxPortal.Web.Extensions;
 
-/// <summary>Audit export, JWKS, and the access-check API with its authentication, rate limit and OpenAPI document.</summary>
-public static class TrustExtensions
+/// <summary>JWKS and the access-check API with its authentication, rate limit and OpenAPI document.</summary>
+public static class GrantExtensions
 {
-    public static IServiceCollection AddPortalTrust(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
+    public static IServiceCollection AddPortalGrants(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
         services.AddAccessCheckApi(configuration, environment);
         services.AddOpenApi(o =>
@@ -22,10 +22,10 @@ public static class TrustExtensions
         return services;
     }
 
-    public static WebApplication MapPortalTrust(this WebApplication app)
+    public static WebApplication MapPortalGrants(this WebApplication app)
     {
         app.MapOpenApi().AllowAnonymous();
-        app.MapTrustEndpoints();
+        app.MapGrantEndpoints();
         return app;
     }
 }

@@ -4,7 +4,7 @@ using LockboxPortal.Application.Grants;
 using LockboxPortal.Web.Cli;
 using Microsoft.IdentityModel.Tokens;
 
-namespace LockboxPortal.Web.Tests.Trust;
+namespace LockboxPortal.Web.Tests.Grants;
 
 /// <summary>
 /// <c>grant verify</c> names what is wrong with a grant (issue 13, point 6): a corrupted token said only

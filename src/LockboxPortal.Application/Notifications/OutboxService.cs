@@ -7,7 +7,7 @@ using LockboxPortal.Domain.Notifications;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 
-namespace LockboxPortal.Application.Administration;
+namespace LockboxPortal.Application.Notifications;
 
 public sealed record OutboxQuery(OutboxStatus? Status = OutboxStatus.Failed, int Page = 0, int PageSize = 25);
 

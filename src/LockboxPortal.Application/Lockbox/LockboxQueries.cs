@@ -1,0 +1,127 @@
+using LockboxPortal.Application.Common;
+using LockboxPortal.Application.Persistence;
+using LockboxPortal.Application.Security;
+using LockboxPortal.Domain.Lockbox;
+using Microsoft.EntityFrameworkCore;
+
+namespace LockboxPortal.Application.Lockbox;
+
+/// <summary>
+/// Reads of the Customer Lockbox: the blade, a request, the badge. Every method authorizes the caller itself and
+/// scopes rows by what the caller may see (their tenant's requests, or an engineer's own).
+/// </summary>
+public sealed class LockboxQueries(ILockboxDbContextFactory dbFactory, ICurrentUser currentUser, TimeProvider time)
+{
+    public async Task<RequestPage> ListAsync(RequestListQuery query, CancellationToken ct = default)
+    {
+        var user = currentUser.RequireSignedIn();
+        var pageSize = Math.Clamp(query.PageSize, 1, 200);
+        var now = time.GetUtcNow();
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var q = Filtered(db, user, query, now);
+        var total = query.IncludeTotal ? await q.CountAsync(ct) : (int?)null;
+
+        List<AccessRequest> rows;
+        if (query.SortBy == RequestSort.CreatedAt && (query.After is not null || query.Before is not null))
+        {
+            rows = await SeekAsync(q, query, pageSize, ct);
+        }
+        else
+        {
+            rows = await Order(q, query.SortBy, query.Descending)
+                .Skip(Math.Max(0, query.Page) * pageSize).Take(pageSize).ToListAsync(ct);
+        }
+
+        var tenantNames = await AccessRequestProjection.TenantNamesAsync(db, rows.Select(r => r.TenantId), ct);
+        var items = rows.Select(r => AccessRequestProjection.ToDto(r, tenantNames, user, now)).ToList();
+        return new RequestPage(items, total,
+            rows.Count > 0 ? new RequestCursor(rows[0].CreatedAt, rows[0].Id) : null,
+            rows.Count > 0 ? new RequestCursor(rows[^1].CreatedAt, rows[^1].Id) : null);
+    }
+
+    /// <summary>
+    /// How many requests match the list's filters. The blade asks for it after it has shown the rows, so the
+    /// first rows never wait for a count over a tenant's whole history.
+    /// </summary>
+    public async Task<int> CountAsync(RequestListQuery query, CancellationToken ct = default)
+    {
+        var user = currentUser.RequireSignedIn();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await Filtered(db, user, query, time.GetUtcNow()).CountAsync(ct);
+    }
+
+    private static IQueryable<AccessRequest> Filtered(ILockboxDbContext db, PortalUser user, RequestListQuery query, DateTimeOffset now)
+    {
+        var q = Visibility.Requests(db, user).AsNoTracking();
+        if (query.TicketId is { } ticketId) q = q.Where(r => r.TicketId == ticketId);
+        if (query.Status is { } status) q = q.Where(AccessRequestLifecycle.HasStatus(status, now));
+        if (!string.IsNullOrWhiteSpace(query.Search))
+        {
+            var s = query.Search.Trim();
+            if (s.Length > 100) s = s[..100];
+            var like = "%" + EscapeLike(s) + "%";
+            q = q.Where(r => r.TicketNumber.StartsWith(s)
+                || EF.Functions.Like(r.EngineerName, like, "\\")
+                || EF.Functions.Like(r.EngineerEmail, like, "\\"));
+        }
+        return q;
+    }
+
+    public async Task<AccessRequestDto> GetAsync(Guid id, CancellationToken ct = default)
+    {
+        var user = currentUser.RequireSignedIn();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var r = await Visibility.Requests(db, user).AsNoTracking().SingleOrDefaultAsync(x => x.Id == id, ct) ?? throw Visibility.RequestNotFound();
+        var names = await AccessRequestProjection.TenantNamesAsync(db, [r.TenantId], ct);
+        return AccessRequestProjection.ToDto(r, names, user, time.GetUtcNow());
+    }
+
+    /// <summary>Pending requests the caller could act on (approvers) or follow (engineers): the navigation badge.</summary>
+    public async Task<int> CountPendingAsync(CancellationToken ct = default)
+    {
+        var user = currentUser.RequireSignedIn();
+        var now = time.GetUtcNow();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await Visibility.Requests(db, user).CountAsync(AccessRequestLifecycle.HasStatus(AccessRequestStatus.CustomerNotified, now), ct);
+    }
+
+    private static IOrderedQueryable<AccessRequest> Order(IQueryable<AccessRequest> q, RequestSort sort, bool desc) => (sort, desc) switch
+    {
+        (RequestSort.TicketNumber, false) => q.OrderBy(r => r.TicketNumber).ThenByDescending(r => r.CreatedAt).ThenBy(r => r.Id),
+        (RequestSort.TicketNumber, true) => q.OrderByDescending(r => r.TicketNumber).ThenByDescending(r => r.CreatedAt).ThenBy(r => r.Id),
+        (RequestSort.Engineer, false) => q.OrderBy(r => r.EngineerName).ThenByDescending(r => r.CreatedAt).ThenBy(r => r.Id),
+        (RequestSort.Engineer, true) => q.OrderByDescending(r => r.EngineerName).ThenByDescending(r => r.CreatedAt).ThenBy(r => r.Id),
+        (RequestSort.Status, false) => q.OrderBy(r => r.Status).ThenByDescending(r => r.CreatedAt).ThenBy(r => r.Id),
+        (RequestSort.Status, true) => q.OrderByDescending(r => r.Status).ThenByDescending(r => r.CreatedAt).ThenBy(r => r.Id),
+        (RequestSort.PendingUntil, false) => q.OrderBy(r => r.PendingUntil).ThenBy(r => r.Id),
+        (RequestSort.PendingUntil, true) => q.OrderByDescending(r => r.PendingUntil).ThenBy(r => r.Id),
+        (_, false) => q.OrderBy(r => r.CreatedAt).ThenBy(r => r.Id),
+        _ => q.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id),
+    };
+
+    /// <summary>Keyset paging on (CreatedAt, Id): the index walks straight to the page at any depth.</summary>
+    private static async Task<List<AccessRequest>> SeekAsync(IQueryable<AccessRequest> q, RequestListQuery query, int pageSize, CancellationToken ct)
+    {
+        // "Forward" is the direction of the requested order; Before pages backwards and flips the result.
+        var forward = query.After is not null;
+        var c = (query.After ?? query.Before)!;
+        var newerThanCursor = query.Descending != forward;
+        if (newerThanCursor)
+        {
+            q = q.Where(r => r.CreatedAt > c.CreatedAt || (r.CreatedAt == c.CreatedAt && r.Id.CompareTo(c.Id) > 0));
+            var page = await q.OrderBy(r => r.CreatedAt).ThenBy(r => r.Id).Take(pageSize).ToListAsync(ct);
+            if (query.Descending) page.Reverse();
+            return page;
+        }
+        else
+        {
+            q = q.Where(r => r.CreatedAt < c.CreatedAt || (r.CreatedAt == c.CreatedAt && r.Id.CompareTo(c.Id) < 0));
+            var page = await q.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id).Take(pageSize).ToListAsync(ct);
+            if (!query.Descending) page.Reverse();
+            return page;
+        }
+    }
+
+    private static string EscapeLike(string s) => s.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_");
+}
