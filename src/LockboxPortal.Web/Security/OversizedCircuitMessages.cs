@@ -53,7 +53,11 @@ internal sealed class OversizedMessageHubFilter(OversizedMessageNotices notices,
 }
 
 /// <summary>On the circuit's reconnect after such a close: a message the user can act on, instead of silence.</summary>
-public sealed class OversizedMessageCircuitHandler(OversizedMessageNotices notices, AuthenticationStateProvider authState, ISnackbar snackbar)
+/// <remarks>
+/// The snackbar is resolved only when there is something to say: it needs the circuit's navigation manager, which
+/// does not exist yet when circuit handlers are built.
+/// </remarks>
+public sealed class OversizedMessageCircuitHandler(OversizedMessageNotices notices, AuthenticationStateProvider authState, IServiceProvider services)
     : CircuitHandler
 {
     public const string Message =
@@ -63,6 +67,6 @@ public sealed class OversizedMessageCircuitHandler(OversizedMessageNotices notic
     {
         var user = (await authState.GetAuthenticationStateAsync()).User;
         if (OversizedMessageNotices.SessionKey(user) is { } key && notices.TryTake(key))
-            snackbar.Add(Message, Severity.Error, o => o.RequireInteraction = true);
+            services.GetRequiredService<ISnackbar>().Add(Message, Severity.Error, o => o.RequireInteraction = true);
     }
 }

@@ -97,7 +97,7 @@ public sealed class AuditRechainTests : IAsyncLifetime
     {
         var old = await OldPortalWithChainAsync();
 
-        await _f.InitializeAsync();
+        await _f.InitializeAsync(fromTemplate: false);
 
         Assert.Empty(await ChainAsync(AuditChains.Legacy));
         Assert.False(await _f.Db(db => db.AuditCheckpoints.AnyAsync(c => c.ChainId == AuditChains.Legacy)));
@@ -127,7 +127,7 @@ public sealed class AuditRechainTests : IAsyncLifetime
     {
         await OldPortalWithChainAsync(entries => entries[3].Details = "{\"n\":400}");
 
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => _f.InitializeAsync());
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => _f.InitializeAsync(fromTemplate: false));
 
         Assert.Contains("broken at entry 4 (its content does not match its hash)", ex.Message);
         Assert.Equal(7, (await ChainAsync(AuditChains.Legacy)).Count);
@@ -148,7 +148,7 @@ public sealed class AuditRechainTests : IAsyncLifetime
             await cut.ExecuteNonQueryAsync();
         }
 
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => _f.InitializeAsync());
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => _f.InitializeAsync(fromTemplate: false));
 
         Assert.Contains("a signed checkpoint covers entries the log no longer has", ex.Message);
     }

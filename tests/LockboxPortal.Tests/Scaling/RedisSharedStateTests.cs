@@ -134,7 +134,8 @@ public sealed class RedisSharedStateTests : IAsyncLifetime
         Events(_portal.A).Publish(after);
 
         await page.WaitForAsync(after);
-        Assert.DoesNotContain(duringOutage, page.Received); // lost across instances while Redis was down: degraded, not queued
+        // What A published while Redis was down may reach B late (the client's backlog) or not at all; either way B's
+        // pages reload on the next change, so the test asserts only that delivery resumes.
         Assert.Equal(HealthStatus.Healthy, (await ReadyAsync(_portal.A)).Entries["redis"].Status);
         Assert.Contains(_portal.A.Logs.Lines, l => l.Contains("Redis is reachable again"));
     }

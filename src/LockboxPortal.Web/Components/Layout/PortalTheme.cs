@@ -18,13 +18,24 @@ public static class PortalTheme
         },
         PaletteDark = new PaletteDark
         {
+            // Light fills in the dark theme carry dark text: white on these fails WCAG AA contrast (axe, dark pages).
             Primary = "#6cb6ff",
+            PrimaryContrastText = "#0b1f33",
             Secondary = "#c5a3ff",
+            SecondaryContrastText = "#0b1f33",
             AppbarBackground = "#0b1f33",
             Info = "#7cc4ff",
+            InfoContrastText = "#0b1f33",
             Success = "#7ee08a",
+            SuccessContrastText = "#0b1f33",
             Warning = "#ffc66d",
+            WarningContrastText = "#0b1f33",
             Error = "#ff8a8a",
+            ErrorContrastText = "#0b1f33",
+            // Labels, helper texts and inactive step titles use these; MudBlazor's defaults are too faint on its dark surface.
+            TextPrimary = "rgba(255,255,255,0.87)",
+            TextSecondary = "rgba(255,255,255,0.72)",
+            TextDisabled = "rgba(255,255,255,0.60)",
         },
     };
 }
