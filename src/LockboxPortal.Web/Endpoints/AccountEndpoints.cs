@@ -40,7 +40,7 @@ public static class AccountEndpoints
             // Where a call to Azure lands when the signed-in user has not consented yet (MsalUiRequiredException):
             // back to Entra ID for the provisioner's scopes, then to the page the user was on.
             account.MapGet("/consent", (HttpContext http, string? returnUrl, IOptions<AzureDirectoryOptions> azure) =>
-                EntraIdSignIn.ConsentChallenge(http.User, [azure.Value.GraphScope, azure.Value.ArmScope], SafeReturnUrl(returnUrl)))
+                EntraIdSignIn.ConsentChallenge(http.User, [azure.Value.GraphScope, azure.Value.ArmScope], ReturnUrls.Safe(returnUrl)))
                 .RequireAuthorization(Policies.GlobalAdministrator);
         }
 
