@@ -69,6 +69,7 @@ public static class AuthenticationExtensions
                     cookie.Harden(environment, security);
                 })
                 .AddServicePrincipalTokens(configuration);
+            services.PostConfigure<OpenIdConnectOptions>(OpenIdConnectDefaults.AuthenticationScheme, EntraIdSignIn.RequireSignedIdTokens);
             services.AddReturnUrlRecheck();
         }
         else

@@ -88,6 +88,18 @@ public static class EntraIdSignIn
         };
     }
 
+    /// <summary>
+    /// Every ID token must be signed, the code redemption's included (see <see cref="SignedIdTokenHandler"/>). Applied
+    /// as a post-configuration of the handler's options because a token handler set on Microsoft.Identity.Web's options
+    /// does not reach the handler (4.18), and so that the AzureAd section cannot switch back to the legacy validator,
+    /// which would bypass it.
+    /// </summary>
+    public static void RequireSignedIdTokens(OpenIdConnectOptions o)
+    {
+        o.UseSecurityTokenValidator = false;
+        o.TokenHandler = new SignedIdTokenHandler { MapInboundClaims = o.MapInboundClaims };
+    }
+
     /// <summary>What went wrong, from the validation exception (possibly wrapped).</summary>
     public static string ReasonFor(Exception? failure)
     {

@@ -9,8 +9,6 @@ namespace LockboxPortal.EndToEnd.Tests.EntraId;
 /// <summary>
 /// The provider answers the portal's code redemption with a bad ID token (one fault each); the portal refuses it,
 /// audits the refusal and shows a page that says what happened — never a signed-in session.
-/// An unsigned (alg: none) ID token is not among the faults: in this run the sign-in with one completed (under
-/// investigation, see docs/entra-id.md); the bearer path refuses alg: none (AccessCheckBearerTests).
 /// </summary>
 [Collection(PortalCollection.Name)]
 public sealed class EntraIdSignInRefusalTests(EntraIdPortal portal) : IClassFixture<EntraIdPortal>
@@ -20,6 +18,7 @@ public sealed class EntraIdSignInRefusalTests(EntraIdPortal portal) : IClassFixt
         { "wrong-audience", "issued for another application" },
         { "wrong-issuer", "an issuer the portal does not trust" },
         { "expired", "had expired" },
+        { "alg-none", "signature is missing or invalid" },
         { "unknown-key", "a key the identity provider does not publish" },
     };
 
