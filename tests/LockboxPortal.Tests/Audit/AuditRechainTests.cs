@@ -101,10 +101,11 @@ public sealed class AuditRechainTests : IAsyncLifetime
 
         Assert.Empty(await ChainAsync(AuditChains.Legacy));
         Assert.False(await _f.Db(db => db.AuditCheckpoints.AnyAsync(c => c.ChainId == AuditChains.Legacy)));
-        var contoso = await ChainAsync(ContosoTenant);
+        // The fixture's sign-ins onboard the tenants after the split; those entries follow the moved ones.
+        var contoso = (await ChainAsync(ContosoTenant)).Where(e => e.Action != AuditActions.TenantOnboarded).ToList();
         Assert.Equal(old.Where(e => e.TenantId == ContosoTenant).Select(e => e.Actor), contoso.Select(e => e.Actor));
         Assert.Equal([1L, 2L, 3L], contoso.Select(e => e.Sequence));
-        Assert.Equal(old.Where(e => e.TenantId == FabrikamTenant).Select(e => e.Target), (await ChainAsync(FabrikamTenant)).Select(e => e.Target));
+        Assert.Equal(old.Where(e => e.TenantId == FabrikamTenant).Select(e => e.Target), (await ChainAsync(FabrikamTenant)).Where(e => e.Action != AuditActions.TenantOnboarded).Select(e => e.Target));
 
         var portal = await ChainAsync(AuditChains.Portal);
         Assert.Equal(["Actor 3", "Actor 5", AuditRechainer.Actor], portal.Select(e => e.Actor));
