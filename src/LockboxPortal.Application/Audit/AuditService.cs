@@ -15,7 +15,16 @@ public sealed record AuditEntryDto(
     string Action,
     string Target,
     string Details,
-    string Hash);
+    string Hash)
+{
+    /// <summary>The target's name when the portal still knows it (a request's engineer and ticket, a principal's display name).</summary>
+    public string? TargetName { get; init; }
+
+    /// <summary>The entry as a sentence, from <see cref="AuditSentences"/>.</summary>
+    public string Sentence => AuditSentences.Describe(this);
+
+    public string ActionName => AuditSentences.ActionName(Action);
+}
 
 /// <summary>Filters of the tenant audit page and its CSV export. <see cref="To"/> is exclusive.</summary>
 public sealed record AuditQuery
@@ -44,7 +53,7 @@ public sealed class AuditService(ILockboxDbContextFactory dbFactory, ICurrentUse
         var q = Filter(db, user, query);
         var total = await q.CountAsync(ct);
         var items = await Project(q.OrderByDescending(e => e.Sequence).Skip(Math.Max(0, query.Page) * pageSize).Take(pageSize)).ToListAsync(ct);
-        return new PagedResult<AuditEntryDto>(items, total);
+        return new PagedResult<AuditEntryDto>(await NameTargetsAsync(db, user.TenantId, items, ct), total);
     }
 
     /// <summary>
@@ -76,9 +85,10 @@ public sealed class AuditService(ILockboxDbContextFactory dbFactory, ICurrentUse
             .Where(r => r.Id == requestId).Select(r => (Guid?)r.TenantId).SingleOrDefaultAsync(ct)
             ?? throw Visibility.RequestNotFound();
         var target = $"access-request/{requestId}";
-        return await Project(db.AuditEntries.AsNoTracking()
+        var history = await Project(db.AuditEntries.AsNoTracking()
             .Where(e => e.Target == target && e.TenantId == tenantId && e.Action != AuditActions.AuthorizationRefused)
             .OrderBy(e => e.Sequence)).ToListAsync(ct);
+        return await NameTargetsAsync(db, tenantId, history, ct);
     }
 
     /// <summary>
@@ -116,6 +126,40 @@ public sealed class AuditService(ILockboxDbContextFactory dbFactory, ICurrentUse
         if (query.From?.ToUniversalTime() is { } from) q = q.Where(e => e.OccurredAt >= from);
         if (query.To?.ToUniversalTime() is { } to) q = q.Where(e => e.OccurredAt < to);
         return q;
+    }
+
+    /// <summary>
+    /// Looks up, within the tenant, the names of the requests, service principals and tenant a page of entries
+    /// points at: one query per kind, bounded by the page. A target that no longer exists keeps no name.
+    /// </summary>
+    private static async Task<IReadOnlyList<AuditEntryDto>> NameTargetsAsync(ILockboxDbContext db, Guid tenantId,
+        IReadOnlyList<AuditEntryDto> entries, CancellationToken ct)
+    {
+        List<Guid> Ids(string kind) => entries
+            .Select(e => e.Target.StartsWith(kind + "/", StringComparison.Ordinal) && Guid.TryParse(e.Target[(kind.Length + 1)..], out var id) ? id : Guid.Empty)
+            .Where(id => id != Guid.Empty).Distinct().ToList();
+
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        var requestIds = Ids("access-request");
+        if (requestIds.Count > 0)
+        {
+            var requests = await db.AccessRequests.AsNoTracking().Where(r => r.TenantId == tenantId && requestIds.Contains(r.Id))
+                .Select(r => new { r.Id, r.EngineerName, r.TicketNumber }).ToListAsync(ct);
+            foreach (var r in requests) names[$"access-request/{r.Id}"] = $"{r.EngineerName}'s access request for ticket {r.TicketNumber}";
+        }
+        var appIds = Ids("service-principal");
+        if (appIds.Count > 0)
+        {
+            var principals = await db.ServicePrincipals.AsNoTracking().Where(p => p.TenantId == tenantId && appIds.Contains(p.AppId))
+                .Select(p => new { p.AppId, p.DisplayName }).ToListAsync(ct);
+            foreach (var p in principals) names[$"service-principal/{p.AppId}"] = p.DisplayName;
+        }
+        if (Ids("tenant").Contains(tenantId))
+        {
+            var tenantName = await db.Tenants.AsNoTracking().Where(t => t.Id == tenantId).Select(t => t.DisplayName).SingleOrDefaultAsync(ct);
+            if (tenantName is not null) names[$"tenant/{tenantId}"] = tenantName;
+        }
+        return entries.Select(e => names.TryGetValue(e.Target, out var name) ? e with { TargetName = name } : e).ToList();
     }
 
     private static IQueryable<AuditEntryDto> Project(IQueryable<AuditEntry> q) =>

@@ -1,6 +1,8 @@
 using System.Data.Common;
 using Bunit;
 using LockboxPortal.Application.Audit;
+using LockboxPortal.Application.Lockbox;
+using LockboxPortal.Application.ServicePrincipals;
 using LockboxPortal.Application.Persistence;
 using LockboxPortal.Domain.Audit;
 using LockboxPortal.Infrastructure.Demo;
@@ -76,6 +78,65 @@ public sealed class AuditPageTests : PortalPageTest
         var cut = Render<AuditLog>();
         cut.WaitForAssertion(() => Assert.Contains("request.filed", cut.Markup));
         Assert.Contains(r.Id.ToString(), cut.Markup);
+    }
+
+    [Fact]
+    public async Task Each_entry_reads_as_a_sentence_with_names_and_a_readable_action()
+    {
+        var r = await PendingContosoRequestAsync();
+        await Decide(DemoPersonas.Adam, l => l.ApproveAsync(r.Id, new ApproveCommand(TimeSpan.FromHours(2))));
+        var created = await As(DemoPersonas.Carol, sp => sp.GetRequiredService<ServicePrincipalService>().CreateAsync(new CreateServicePrincipalCommand
+        {
+            SubscriptionId = "0b1f6471-1bf0-4dda-aec3-cb9272f09590", ResourceGroupName = "aro-rg", Location = "eastus2", DisplayName = "aro-sp",
+        }));
+        await As(DemoPersonas.Carol, async sp =>
+        {
+            var principals = sp.GetRequiredService<ServicePrincipalService>();
+            var listed = (await principals.ListAsync(new ServicePrincipalListQuery())).Items.Single(p => p.AppId.ToString() == created.AppId);
+            return await principals.RotateAsync(listed.Id, new RotateCredentialCommand(), listed.Version);
+        });
+
+        SignInAs(DemoPersonas.Adam);
+        Providers();
+        var cut = Render<AuditLog>();
+
+        cut.WaitForAssertion(() => Assert.Contains("Carol Diaz rotated the secret of service principal aro-sp",
+            cut.FindAll("[data-testid=audit-sentence]").Select(s => s.TextContent)));
+        var sentences = cut.FindAll("[data-testid=audit-sentence]").Select(s => s.TextContent).ToList();
+        Assert.Contains($"Adam Price approved Mia Chen's access request for ticket {r.TicketNumber} for 2 h", sentences);
+        Assert.Contains($"Mia Chen requested access for ticket {r.TicketNumber} for 8 h", sentences);
+        Assert.Contains("Carol Diaz created service principal aro-sp", sentences);
+        Assert.All(sentences, s => Assert.DoesNotContain(r.Id.ToString(), s));
+        var actions = cut.FindAll("[data-testid=audit-action-name]").Select(a => a.TextContent).ToList();
+        Assert.Contains("Service principal secret rotated", actions);
+        Assert.Contains("Access approved", actions);
+        Assert.DoesNotContain("request.approved", actions);
+    }
+
+    [Fact]
+    public async Task The_raw_details_are_folded_until_asked_for()
+    {
+        var r = await PendingContosoRequestAsync();
+        SignInAs(DemoPersonas.Adam);
+        Providers();
+        var cut = Render<AuditLog>();
+
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=audit-details]")));
+        var details = cut.FindAll("[data-testid=audit-details]");
+        Assert.All(details, d => Assert.False(d.HasAttribute("open")));
+        Assert.Contains(details, d => d.TextContent.Contains($"access-request/{r.Id}", StringComparison.Ordinal)
+            && d.TextContent.Contains("\"ticket\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_sentence_survives_details_it_cannot_read_and_an_unknown_action()
+    {
+        var broken = new AuditEntryDto(1, DateTimeOffset.UnixEpoch, "Carol Diaz", null, AuditActions.RequestDenied, "access-request/not-a-guid", "{not json", "h");
+        Assert.Equal("Carol Diaz denied an access request", broken.Sentence);
+        var unknown = broken with { Action = "something.new", Details = "[1,2]" };
+        Assert.Equal("Carol Diaz: something.new on access-request/not-a-guid", unknown.Sentence);
+        Assert.Equal("something.new", unknown.ActionName);
+        Assert.All(AuditActions.All, a => Assert.NotEqual(a, AuditSentences.ActionName(a)));
     }
 
     [Fact]
