@@ -33,6 +33,7 @@ public static class AuditSentences
         [AuditActions.ServicePrincipalRotated] = "Service principal secret rotated",
         [AuditActions.ServicePrincipalDeleted] = "Service principal deleted",
         [AuditActions.AuditChainsSplit] = "Audit log split per tenant",
+        [AuditActions.TenantOnboarded] = "Tenant set up",
     };
 
     /// <summary>The readable name of an action; an action this version does not know keeps its raw name.</summary>
@@ -66,6 +67,7 @@ public static class AuditSentences
             AuditActions.ServicePrincipalRotated => $"{actor} rotated the secret of service principal {subject}",
             AuditActions.ServicePrincipalDeleted => $"{actor} deleted service principal {d.Text("displayName") ?? subject}",
             AuditActions.AuditChainsSplit => "The audit log was split into one chain per tenant",
+            AuditActions.TenantOnboarded => $"{Capital(subject)} was set up in the portal",
             _ => $"{actor}: {ActionName(e.Action)} on {e.Target}",
         };
     }
