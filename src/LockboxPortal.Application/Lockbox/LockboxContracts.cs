@@ -37,7 +37,11 @@ public sealed record RequestListQuery
     public RequestSort SortBy { get; init; } = RequestSort.CreatedAt;
     public bool Descending { get; init; } = true;
     public AccessRequestStatus? Status { get; init; }
+    /// <summary>Matches the start of the ticket number, or part of the engineer's name or email, the justification or a resource id.</summary>
     public string? Search { get; init; }
+
+    /// <summary>Only requests filed by engineers of this support organization (its configured name).</summary>
+    public string? SupportOrganization { get; init; }
     public Guid? TicketId { get; init; }
     public RequestCursor? After { get; init; }
     public RequestCursor? Before { get; init; }

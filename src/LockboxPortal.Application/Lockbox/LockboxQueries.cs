@@ -56,6 +56,11 @@ public sealed class LockboxQueries(ILockboxDbContextFactory dbFactory, ICurrentU
         var q = Visibility.Requests(db, user).AsNoTracking();
         if (query.TicketId is { } ticketId) q = q.Where(r => r.TicketId == ticketId);
         if (query.Status is { } status) q = q.Where(AccessRequestLifecycle.HasStatus(status, now));
+        if (!string.IsNullOrWhiteSpace(query.SupportOrganization))
+        {
+            var organization = query.SupportOrganization.Trim();
+            q = q.Where(r => r.SupportOrganization == organization);
+        }
         if (!string.IsNullOrWhiteSpace(query.Search))
         {
             var s = query.Search.Trim();
@@ -63,7 +68,9 @@ public sealed class LockboxQueries(ILockboxDbContextFactory dbFactory, ICurrentU
             var like = "%" + EscapeLike(s) + "%";
             q = q.Where(r => r.TicketNumber.StartsWith(s)
                 || EF.Functions.Like(r.EngineerName, like, "\\")
-                || EF.Functions.Like(r.EngineerEmail, like, "\\"));
+                || EF.Functions.Like(r.EngineerEmail, like, "\\")
+                || EF.Functions.Like(r.Justification, like, "\\")
+                || EF.Functions.Like(r.ResourceIds, like, "\\"));
         }
         return q;
     }

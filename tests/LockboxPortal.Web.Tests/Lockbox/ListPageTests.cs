@@ -113,6 +113,65 @@ public sealed class ListPageTests : PortalPageTest
     }
 
     [Fact]
+    public async Task The_search_matches_the_justification_and_a_resource_id()
+    {
+        var ticket = await OpenTicketAsync(DemoPersonas.Uma);
+        var other = await PendingContosoRequestAsync();
+        var nodes = await As(DemoPersonas.Mia, sp => sp.GetRequiredService<LockboxCommands>().FileAsync(new FileAccessRequestCommand(
+            ticket.Number, Domain.Lockbox.AccessScopeKind.Subscription, LockboxPortal.Tests.Support.Scenario.Subscription,
+            ["/subscriptions/" + LockboxPortal.Tests.Support.Scenario.Subscription + "/resourceGroups/aro-nodes-rg"],
+            "Inspect the kubelet journal on the worker nodes after the etcd defragmentation.", null)));
+        SignInAs(DemoPersonas.Adam);
+        Providers();
+        var cut = Render<Blade>();
+        cut.WaitForAssertion(() => Assert.Equal("1–2 of 2", cut.Find("[data-testid=page-range]").TextContent));
+
+        foreach (var term in new[] { "ETCD DEFRAG", "aro-nodes-rg" })
+        {
+            cut.Find("input[data-testid=search]").Input(term);
+            Time.Advance(TimeSpan.FromMilliseconds(300));
+            cut.WaitForAssertion(() => Assert.Equal("1–1 of 1", cut.Find("[data-testid=page-range]").TextContent));
+            Assert.Contains(nodes.TicketNumber, cut.Find("[data-testid=request-grid] tbody").TextContent);
+            Assert.DoesNotContain(other.TicketNumber, cut.Find("[data-testid=request-grid] tbody").TextContent);
+        }
+
+        cut.Find("input[data-testid=search]").Input("100%_");
+        Time.Advance(TimeSpan.FromMilliseconds(300));
+        cut.WaitForAssertion(() => Assert.Contains("No request matches the filter.", cut.Find("[data-testid=request-grid] tbody").TextContent));
+    }
+
+    [Fact]
+    public async Task The_support_organization_filter_narrows_the_blade_and_ignores_unknown_names()
+    {
+        var microsoft = await PendingContosoRequestAsync();
+        var redHatTicket = await OpenTicketAsync(DemoPersonas.Uma, "Red Hat");
+        var redHat = await As(DemoPersonas.Ravi, sp => sp.GetRequiredService<LockboxCommands>().FileAsync(LockboxPortal.Tests.Support.Scenario.Request(redHatTicket.Number)));
+        SignInAs(DemoPersonas.Adam);
+        Providers();
+        var cut = Render<Blade>();
+        cut.WaitForAssertion(() => Assert.Equal("1–2 of 2", cut.Find("[data-testid=page-range]").TextContent));
+        Assert.Equal(["", "Microsoft", "Red Hat"], cut.FindAll("select[data-testid=organization-filter] option").Select(o => o.GetAttribute("value")));
+
+        cut.Find("select[data-testid=organization-filter]").Change("Red Hat");
+        cut.WaitForAssertion(() => Assert.Equal("1–1 of 1", cut.Find("[data-testid=page-range]").TextContent));
+        Assert.Contains(redHat.TicketNumber, cut.Find("[data-testid=request-grid] tbody").TextContent);
+        Assert.DoesNotContain(microsoft.TicketNumber, cut.Find("[data-testid=request-grid] tbody").TextContent);
+
+        cut.Find("select[data-testid=organization-filter]").Change("Evil Corp");
+        cut.WaitForAssertion(() => Assert.Equal("1–2 of 2", cut.Find("[data-testid=page-range]").TextContent));
+    }
+
+    [Fact]
+    public async Task An_engineer_filtering_by_another_organization_still_sees_only_their_own_requests()
+    {
+        var mine = await PendingContosoRequestAsync();
+        var page = await As(DemoPersonas.Ravi, sp => sp.GetRequiredService<LockboxQueries>().ListAsync(new RequestListQuery { SupportOrganization = "Microsoft" }));
+        Assert.Empty(page.Items);
+        var own = await As(DemoPersonas.Mia, sp => sp.GetRequiredService<LockboxQueries>().ListAsync(new RequestListQuery { SupportOrganization = "Microsoft" }));
+        Assert.Equal(mine.Id, Assert.Single(own.Items).Id);
+    }
+
+    [Fact]
     public async Task The_status_chip_names_every_state_as_the_product_does()
     {
         foreach (var status in Enum.GetValues<Domain.Lockbox.AccessRequestStatus>())
