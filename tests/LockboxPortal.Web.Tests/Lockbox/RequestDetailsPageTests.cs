@@ -94,6 +94,58 @@ public sealed class RequestDetailsPageTests : PortalPageTest
     }
 
     [Fact]
+    public async Task Copying_the_grant_is_confirmed_beside_the_button_not_in_a_toast_over_it()
+    {
+        var r = await PendingContosoRequestAsync();
+        await Decide(DemoPersonas.Adam, s => s.ApproveAsync(r.Id, new ApproveCommand()));
+        SignInAs(DemoPersonas.Mia);
+        var cut = RenderDetails(r.Id);
+        cut.WaitForAssertion(() => Assert.StartsWith("eyJ", cut.Find("[data-testid=grant-token]").TextContent));
+
+        cut.Find("[data-testid=copy-grant]").Click();
+
+        cut.WaitForAssertion(() => Assert.Equal("Copied to the clipboard.", cut.Find("[data-testid=copy-grant-result]").TextContent));
+        Assert.Equal("polite", cut.Find("[data-testid=copy-grant-result]").GetAttribute("aria-live"));
+        var invocation = Assert.Single(JSInterop.Invocations, i => i.Identifier == "navigator.clipboard.writeText");
+        Assert.Equal(cut.Find("[data-testid=grant-token]").TextContent, invocation.Arguments[0]);
+        Assert.Empty(Services.GetRequiredService<ISnackbar>().ShownSnackbars);
+    }
+
+    [Fact]
+    public async Task A_refused_copy_says_how_to_copy_by_hand_beside_the_button()
+    {
+        var r = await PendingContosoRequestAsync();
+        await Decide(DemoPersonas.Adam, s => s.ApproveAsync(r.Id, new ApproveCommand()));
+        JSInterop.SetupVoid("navigator.clipboard.writeText", _ => true).SetException(new Microsoft.JSInterop.JSException("NotAllowedError"));
+        SignInAs(DemoPersonas.Mia);
+        var cut = RenderDetails(r.Id);
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=copy-grant]")));
+
+        cut.Find("[data-testid=copy-grant]").Click();
+
+        cut.WaitForAssertion(() => Assert.Contains("copy it by hand", cut.Find("[data-testid=copy-grant-result]").TextContent));
+        Assert.Empty(Services.GetRequiredService<ISnackbar>().ShownSnackbars);
+    }
+
+    [Fact]
+    public async Task The_countdown_ticks_and_the_page_shows_the_end_of_access_when_the_window_closes()
+    {
+        var r = await PendingContosoRequestAsync();
+        await Decide(DemoPersonas.Carol, s => s.ApproveAsync(r.Id, new ApproveCommand(TimeSpan.FromHours(1))));
+        SignInAs(DemoPersonas.Adam);
+        var cut = RenderDetails(r.Id);
+        cut.WaitForAssertion(() => Assert.Contains("1 h 00 min left", cut.Find("[data-testid=access-countdown]").TextContent));
+
+        Time.Advance(TimeSpan.FromMinutes(30));
+        cut.WaitForAssertion(() => Assert.Contains("30 min 00 s left", cut.Find("[data-testid=access-countdown]").TextContent));
+
+        Time.Advance(TimeSpan.FromMinutes(31));
+        cut.WaitForAssertion(() => Assert.Contains("Completed", cut.Find("[data-testid=request-status]").TextContent));
+        Assert.Empty(cut.FindAll("[data-testid=access-countdown]"));
+        Assert.Empty(cut.FindAll("[data-testid=revoke]"));
+    }
+
+    [Fact]
     public async Task A_pending_request_has_no_grant()
     {
         var r = await PendingContosoRequestAsync();
