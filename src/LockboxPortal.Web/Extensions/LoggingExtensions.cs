@@ -16,6 +16,9 @@ public static class LoggingExtensions
             .Enrich.With<NeutraliseControlCharactersEnricher>()
             // A busy port is reported in one line by Program (RunPortalAsync); the host's own stack trace of it is noise.
             .Filter.ByExcluding(e => WebExtensions.IsAddressInUse(e.Exception))
+            // Work cancelled because the portal is stopping (a transaction a background worker had open when a
+            // failed start or a shutdown cancelled it) is not a fault: nothing was committed, and it runs again.
+            .Filter.ByExcluding(e => IsCancelledByShutdown(e, services))
             .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj} {UserId}{TenantId}{NewLine}{Exception}")
             .WriteTo.File(Path.Combine(logDirectory, "lockbox-.log"),
                 rollingInterval: RollingInterval.Day,
@@ -27,6 +30,17 @@ public static class LoggingExtensions
             // start several portals in one process ("The logger is already frozen").
             preserveStaticLogger: true);
         return builder;
+    }
+
+    private static bool IsCancelledByShutdown(LogEvent e, IServiceProvider services)
+    {
+        if (services.GetService<IHostApplicationLifetime>() is not { ApplicationStopping.IsCancellationRequested: true }) return false;
+        // EF reports the rollback of a cancelled transaction as an error without the exception that cancelled it.
+        if (e.Properties.TryGetValue("SourceContext", out var source)
+            && source is ScalarValue { Value: "Microsoft.EntityFrameworkCore.Database.Transaction" }) return true;
+        for (var ex = e.Exception; ex is not null; ex = ex.InnerException)
+            if (ex is OperationCanceledException) return true;
+        return false;
     }
 
     /// <summary>One line per request, with the caller's user and tenant (never query strings or cookies).</summary>

@@ -45,15 +45,24 @@ internal sealed class OpenTelemetryLogSink(IServiceProvider services) : ILogEven
     {
         if (Volatile.Read(ref _state) == 2) return _provider;
         if (Interlocked.CompareExchange(ref _state, 1, 0) != 0) return null;
+        ILoggerProvider? provider = null;
         try
         {
-            _provider = services.GetServices<ILoggerProvider>().OfType<OpenTelemetryLoggerProvider>().FirstOrDefault();
+            provider = services.GetServices<ILoggerProvider>().OfType<OpenTelemetryLoggerProvider>().FirstOrDefault();
+        }
+        catch (InvalidOperationException)
+        {
+            // An event written on the thread that is still building the logger factory: the container refuses
+            // the circular resolution. Drop this event and resolve again on a later one.
         }
         finally
         {
-            Volatile.Write(ref _state, 2);
+            // Only a provider found settles it; otherwise a later event tries again, so one early event can
+            // never switch log export off for the life of the process.
+            _provider = provider;
+            Volatile.Write(ref _state, provider is null ? 0 : 2);
         }
-        return _provider;
+        return provider;
     }
 
     private static LogLevel Level(LogEventLevel level) => level switch

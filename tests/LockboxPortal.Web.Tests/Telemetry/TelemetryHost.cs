@@ -31,9 +31,11 @@ public sealed class TelemetryHost(OtlpReceiver receiver, IDictionary<string, str
     bool dispatchInBackground = true)
     : PortalWebFactory(Settings(receiver, settings))
 {
-    public List<Activity> Spans { get; } = [];
-    public List<MetricSnapshot> Metrics { get; } = [];
-    public List<LogRecord> Logs { get; } = [];
+    // Exporters add from whichever thread ends a span or writes a log (background workers included), while
+    // a test reads: the collections lock, and a read enumerates a copy.
+    public LockedCollection<Activity> Spans { get; } = new();
+    public LockedCollection<MetricSnapshot> Metrics { get; } = new();
+    public LockedCollection<LogRecord> Logs { get; } = new();
 
     private static Dictionary<string, string?> Settings(OtlpReceiver receiver, IDictionary<string, string?>? extra)
     {
@@ -80,6 +82,22 @@ public sealed class TelemetryHost(OtlpReceiver receiver, IDictionary<string, str
     }
 
     public void FlushSpans() => Assert.True(Services.GetRequiredService<TracerProvider>().ForceFlush(10_000), "spans were not exported in time");
+}
+
+/// <summary>A collection an exporter can add to from any thread while a test enumerates a snapshot of it.</summary>
+public sealed class LockedCollection<T> : ICollection<T>
+{
+    private readonly List<T> _items = [];
+
+    public int Count { get { lock (_items) return _items.Count; } }
+    public bool IsReadOnly => false;
+    public void Add(T item) { lock (_items) _items.Add(item); }
+    public void Clear() { lock (_items) _items.Clear(); }
+    public bool Contains(T item) { lock (_items) return _items.Contains(item); }
+    public void CopyTo(T[] array, int arrayIndex) { lock (_items) _items.CopyTo(array, arrayIndex); }
+    public bool Remove(T item) { lock (_items) return _items.Remove(item); }
+    public IEnumerator<T> GetEnumerator() { lock (_items) return _items.ToList().GetEnumerator(); }
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 }
 
 /// <summary>An OTLP/HTTP endpoint on loopback that accepts every export and remembers which signals arrived.</summary>

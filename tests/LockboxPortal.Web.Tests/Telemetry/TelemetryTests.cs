@@ -211,11 +211,17 @@ public sealed class TelemetryTests : IDisposable
     [Fact]
     public async Task The_otlp_endpoint_receives_traces_metrics_and_logs()
     {
-        await using (var host = new TelemetryHost(_receiver))
-        {
-            await host.SignInAsync(DemoPersonas.Adam);
-            await PendingContosoRequestAsync(host);
-        } // stopping the host flushes every exporter
+        await using var host = new TelemetryHost(_receiver);
+        await host.SignInAsync(DemoPersonas.Adam);
+        await PendingContosoRequestAsync(host);
+
+        // Flush each pipeline explicitly with room to spare: a loaded machine can take longer than the
+        // exporters' shutdown budget, and this test is about where telemetry goes, not how fast.
+        Assert.True(host.Services.GetRequiredService<TracerProvider>().ForceFlush(30_000), "traces were not exported");
+        Assert.True(host.Services.GetRequiredService<MeterProvider>().ForceFlush(30_000), "metrics were not exported");
+        // Log records leave on the batch processor's schedule (its flush is not public API): wait for them.
+        var until = DateTime.UtcNow.AddSeconds(30);
+        while (!_receiver.Paths.Contains("/v1/logs") && DateTime.UtcNow < until) await Task.Delay(100);
 
         var paths = _receiver.Paths;
         Assert.Contains("/v1/traces", paths);
