@@ -2,11 +2,14 @@ using System.Text.Json.Nodes;
 using LockboxPortal.Infrastructure.ServicePrincipals;
 using LockboxPortal.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
+using WireMock;
 using WireMock.Logging;
 using WireMock.Matchers;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
 using WireMock.Server;
+using WireMock.Types;
+using WireMock.Util;
 
 namespace LockboxPortal.Tests.ServicePrincipals;
 
@@ -100,6 +103,26 @@ internal sealed class AzureFake : IAsyncDisposable
             if (i > 0) mapping = mapping.WhenStateIs($"failed-{i}");
             mapping.WillSetStateTo($"failed-{i + 1}").RespondWith(failure);
         }
+    }
+
+    /// <summary>
+    /// Answers every matching request with <paramref name="body"/>, the first one only after <paramref name="delay"/> of
+    /// real time. Returns how many requests have arrived (the server's log holds a request only once it was answered).
+    /// </summary>
+    public Func<int> SlowFirst(IRequestBuilder request, int status, string body, TimeSpan delay)
+    {
+        var arrivals = 0;
+        Server.Given(request).AtPriority(1).RespondWith(Response.Create().WithCallback(async _ =>
+        {
+            if (Interlocked.Increment(ref arrivals) == 1) await Task.Delay(delay);
+            return (IResponseMessage)new ResponseMessage
+            {
+                StatusCode = status,
+                Headers = new Dictionary<string, WireMockList<string>> { ["Content-Type"] = new("application/json") },
+                BodyData = new BodyData { BodyAsString = body, DetectedBodyType = BodyType.String },
+            };
+        }));
+        return () => Volatile.Read(ref arrivals);
     }
 
     public List<ILogEntry> Calls() => Server.LogEntries.OrderBy(e => e.RequestMessage.DateTime).ToList();
