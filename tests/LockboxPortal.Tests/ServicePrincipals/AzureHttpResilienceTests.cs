@@ -68,14 +68,14 @@ public sealed class AzureHttpResilienceTests
     public async Task A_Retry_After_on_a_503_is_waited_out_before_the_put_is_repeated()
     {
         await using var azure = await StartedAsync();
-        azure.FailFirst(At("PUT", ResourceGroupPath), Unavailable(retryAfterSeconds: 20));
+        azure.FailFirst(At("PUT", ResourceGroupPath), Unavailable(retryAfterSeconds: 15));
 
         var creation = CreateAsync(azure);
         var waited = await SecondsUntilRepeatedAsync(azure, "PUT", ResourceGroupPath);
         var secret = await azure.WhileAdvancingTheClock(creation);
 
-        // The configured backoff starts at 1 s; only the header makes it 20.
-        Assert.InRange(waited, 20, 29);
+        // The configured backoff starts at 1 s; only the header makes it 15.
+        Assert.InRange(waited, 15, 24);
         Assert.Equal(Secret, secret.Password);
         Assert.Equal(1, await RecordedAsync(azure));
     }
@@ -163,7 +163,7 @@ public sealed class AzureHttpResilienceTests
         await using var azure = await StartedAsync(ShortTimeouts);
         var arrived = azure.SlowFirst(At("GET", ApplicationsPath), 200, """{"value":[]}""", TimeSpan.FromSeconds(3));
 
-        var exists = await AdvancingSlowly(azure, azure.Get<GraphClient>().ApplicationExistsAsync(ContosoTenant, "test-aro-SP", CancellationToken.None));
+        var exists = await UntilRepeated(azure, arrived, azure.Get<GraphClient>().ApplicationExistsAsync(ContosoTenant, "test-aro-SP", CancellationToken.None));
 
         Assert.False(exists);
         Assert.True(arrived() >= 2, "the timed-out lookup was repeated");
@@ -176,7 +176,7 @@ public sealed class AzureHttpResilienceTests
         var arrived = azure.SlowFirst(At("POST", ApplicationsPath), 201, $$"""{"id":"{{AppObjectId}}","appId":"{{AppId}}"}""", TimeSpan.FromSeconds(3));
 
         var ex = await Assert.ThrowsAsync<ProvisioningException>(() =>
-            AdvancingSlowly(azure, azure.Get<GraphClient>().CreateApplicationAsync(ContosoTenant, "test-aro-SP", CancellationToken.None)));
+            UntilRepeated(azure, arrived, azure.Get<GraphClient>().CreateApplicationAsync(ContosoTenant, "test-aro-SP", CancellationToken.None)));
 
         Assert.Contains("Microsoft Graph did not answer within 10 seconds", ex.Message);
         Assert.Contains("check the Entra admin center before trying again", ex.Message);
@@ -241,16 +241,16 @@ public sealed class AzureHttpResilienceTests
     }
 
     /// <summary>
-    /// Moves the clock a second per 50 ms of real time: a delayed answer (3 s) outlasts a 10 s attempt timeout, and a
-    /// prompt one finishes well inside it.
+    /// Moves the clock on until a second request has arrived, then lets <paramref name="work"/> finish on a still clock:
+    /// the first attempt (answered only after 3 s of real time) outlasts its 10 s timeout, a repeated one cannot time out.
     /// </summary>
-    private static async Task<T> AdvancingSlowly<T>(AzureFake azure, Task<T> work)
+    private static async Task<T> UntilRepeated<T>(AzureFake azure, Func<int> arrived, Task<T> work)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!work.IsCompleted && DateTime.UtcNow < deadline)
+        while (!work.IsCompleted && arrived() < 2 && DateTime.UtcNow < deadline)
         {
             azure.Portal.Time.Advance(TimeSpan.FromSeconds(1));
-            await Task.WhenAny(work, Task.Delay(50));
+            await Task.WhenAny(work, Task.Delay(20));
         }
         return await work;
     }
