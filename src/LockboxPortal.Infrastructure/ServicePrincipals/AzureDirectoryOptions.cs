@@ -68,7 +68,7 @@ internal sealed class AzureHttpOptionsValidator : IValidateOptions<AzureDirector
         options.Http.Problem() is { } problem ? ValidateOptionsResult.Fail(problem) : ValidateOptionsResult.Success;
 }
 
-/// <summary>App-only access tokens for the customer's tenant (Microsoft.Identity.Web in production, a fake in tests).</summary>
+/// <summary>Access tokens for the customer's tenant (delegated, from Microsoft.Identity.Web in production; a fake in tests).</summary>
 public interface IAccessTokenSource
 {
     Task<string> GetAccessTokenAsync(string scope, Guid tenantId, CancellationToken ct);
