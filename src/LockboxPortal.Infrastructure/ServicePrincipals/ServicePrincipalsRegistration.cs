@@ -3,6 +3,7 @@ using LockboxPortal.Application.ServicePrincipals;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace LockboxPortal.Infrastructure.ServicePrincipals;
 
@@ -23,11 +24,15 @@ public static class ServicePrincipalsRegistration
             .Validate(o => Uri.TryCreate(o.GraphBaseUrl, UriKind.Absolute, out _) && Uri.TryCreate(o.ArmBaseUrl, UriKind.Absolute, out _),
                 "ServicePrincipals:GraphBaseUrl and ArmBaseUrl must be absolute URLs.")
             .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AzureDirectoryOptions>, AzureHttpOptionsValidator>();
 
         services.TryAddSingleton<IValidator<CreateServicePrincipalCommand>, CreateServicePrincipalValidator>();
         services.TryAddSingleton<IValidator<RotateCredentialCommand>, RotateCredentialValidator>();
         services.AddSingleton<LocalDirectoryProvisioner>();
-        services.AddHttpClient<AzureDirectoryProvisioner>(c => c.Timeout = TimeSpan.FromSeconds(100));
+        // One typed client per service, so each has its own pipeline: a Graph outage opens Graph's breaker, not ARM's.
+        services.AddHttpClient<GraphClient>().AddAzureResilience();
+        services.AddHttpClient<ArmClient>().AddAzureResilience();
+        services.AddTransient<AzureDirectoryProvisioner>();
 
         var kind = section.GetValue(nameof(ServicePrincipalOptions.Provisioner), DirectoryProvisionerKind.Local);
         if (kind == DirectoryProvisionerKind.Azure)

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using LockboxPortal.Application.Common;
 using LockboxPortal.Application.ServicePrincipals;
 using LockboxPortal.Infrastructure.Demo;
@@ -6,9 +5,6 @@ using LockboxPortal.Infrastructure.ServicePrincipals;
 using LockboxPortal.Tests.Support;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Time.Testing;
 using WireMock.Logging;
 using WireMock.Matchers;
 using WireMock.RequestBuilders;
@@ -18,79 +14,45 @@ using static LockboxPortal.Infrastructure.Demo.DemoPersonas;
 
 namespace LockboxPortal.Tests.ServicePrincipals;
 
-/// <summary>The Azure adapter against a fake Graph and Resource Manager on loopback (WireMock.Net).</summary>
+/// <summary>The Azure directory, driven by the wizard's service, against a fake Graph and Resource Manager on loopback.</summary>
 public sealed class AzureDirectoryProvisionerTests : IAsyncLifetime
 {
-    private const string Sub = SpTestData.Subscription;
-    private const string AppObjectId = "11111111-1111-4111-8111-111111111111";
-    private const string AppId = "22222222-2222-4222-8222-222222222222";
-    private const string PrincipalId = "33333333-3333-4333-8333-333333333333";
-    private const string KeyId = "44444444-4444-4444-8444-444444444444";
-    private const string Secret = "Abc8Q~fake-secret-from-graph-0123456789xyz";
+    private const string Sub = AzureFake.Sub;
+    private const string AppObjectId = AzureFake.AppObjectId;
+    private const string AppId = AzureFake.AppId;
+    private const string PrincipalId = AzureFake.PrincipalId;
+    private const string KeyId = AzureFake.KeyId;
+    private const string Secret = AzureFake.Secret;
+    private const string RoleAssignmentPath = AzureFake.RoleAssignmentPath;
 
-    private readonly WireMockServer _server = WireMockServer.Start();
+    private readonly AzureFake _azure = new();
+    private readonly WireMockServer _server;
     private readonly PortalFixture _f;
 
     public AzureDirectoryProvisionerTests()
     {
-        _f = new PortalFixture(s =>
-        {
-            s["ServicePrincipals:Provisioner"] = "Azure";
-            s["ServicePrincipals:GraphBaseUrl"] = _server.Url + "/v1.0";
-            s["ServicePrincipals:ArmBaseUrl"] = _server.Url;
-        }, services => services.AddSingleton<IAccessTokenSource, FakeTokens>());
+        _server = _azure.Server;
+        _f = _azure.Portal;
     }
 
     public Task InitializeAsync() => _f.InitializeAsync();
 
-    public async Task DisposeAsync()
-    {
-        _server.Stop();
-        _server.Dispose();
-        await _f.DisposeAsync();
-    }
-
-    private sealed class FakeTokens : IAccessTokenSource
-    {
-        public Task<string> GetAccessTokenAsync(string scope, Guid tenantId, CancellationToken ct) =>
-            Task.FromResult($"{(scope.Contains("graph", StringComparison.Ordinal) ? "graph" : "arm")}:{tenantId}");
-    }
+    public async Task DisposeAsync() => await _azure.DisposeAsync();
 
     private Task<T> Sp<T>(DemoPersona who, Func<ServicePrincipalService, Task<T>> call) =>
         _f.As(who, sp => call(sp.GetRequiredService<ServicePrincipalService>()));
 
-    private static IResponseBuilder Json(int status, string body) =>
-        Response.Create().WithStatusCode(status).WithHeader("Content-Type", "application/json").WithBody(body);
+    private static IResponseBuilder Json(int status, string body) => AzureFake.Json(status, body);
 
-    private static string Error(string code, string message) => $$$"""{"error":{"code":"{{{code}}}","message":"{{{message}}}"}}""";
+    private static string Error(string code, string message) => AzureFake.Error(code, message);
 
-    private static readonly string RoleAssignmentPath = $"/subscriptions/{Sub}/resourceGroups/test-aro-rg/providers/Microsoft.Authorization/roleAssignments/*";
+    private void StubHappyPath(bool roleAssignmentSucceeds = true) => _azure.StubHappyPath(roleAssignmentSucceeds);
 
-    private void StubHappyPath(bool roleAssignmentSucceeds = true)
-    {
-        _server.Given(Request.Create().WithPath($"/subscriptions/{Sub}/resourcegroups/test-aro-rg").UsingPut()).AtPriority(100)
-            .RespondWith(Json(201, $$"""{"id":"/subscriptions/{{Sub}}/resourceGroups/test-aro-rg","location":"eastus2"}"""));
-        _server.Given(Request.Create().WithPath("/v1.0/applications").UsingGet()).AtPriority(100)
-            .RespondWith(Json(200, """{"value":[]}"""));
-        _server.Given(Request.Create().WithPath("/v1.0/applications").UsingPost()).AtPriority(100)
-            .RespondWith(Json(201, $$"""{"id":"{{AppObjectId}}","appId":"{{AppId}}","displayName":"test-aro-SP"}"""));
-        _server.Given(Request.Create().WithPath("/v1.0/servicePrincipals").UsingPost()).AtPriority(100)
-            .RespondWith(Json(201, $$"""{"id":"{{PrincipalId}}","appId":"{{AppId}}"}"""));
-        _server.Given(Request.Create().WithPath($"/v1.0/applications/{AppObjectId}/addPassword").UsingPost()).AtPriority(100)
-            .RespondWith(Json(200, $$"""{"keyId":"{{KeyId}}","secretText":"{{Secret}}","hint":"Abc","startDateTime":"2026-11-28T09:00:00Z","endDateTime":"2027-11-28T09:00:00Z"}"""));
-        _server.Given(Request.Create().WithPath($"/v1.0/applications/{AppObjectId}").UsingDelete()).AtPriority(100).RespondWith(Response.Create().WithStatusCode(204));
-        _server.Given(Request.Create().WithPath(new WildcardMatcher(RoleAssignmentPath)).UsingDelete()).AtPriority(100).RespondWith(Json(200, "{}"));
-        if (roleAssignmentSucceeds)
-            _server.Given(Request.Create().WithPath(new WildcardMatcher(RoleAssignmentPath)).UsingPut()).AtPriority(100).RespondWith(Json(201, "{}"));
-    }
+    private List<ILogEntry> Calls() => _azure.Calls();
 
-    private List<ILogEntry> Calls() => _server.LogEntries.OrderBy(e => e.RequestMessage.DateTime).ToList();
+    private static string Describe(ILogEntry e) => AzureFake.Describe(e);
 
-    private static string Describe(ILogEntry e) => $"{e.RequestMessage.Method} {e.RequestMessage.Path}";
-
-    private static void AssertJson(string expected, ILogEntry e) =>
-        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(expected), JsonNode.Parse(e.RequestMessage.Body!)),
-            $"{Describe(e)} sent {e.RequestMessage.Body}, expected {expected}");
+    private static void AssertJson(string expected, ILogEntry e) => AzureFake.AssertJson(expected, e);
 
     private static string Authorization(ILogEntry e) => e.RequestMessage.Headers!["Authorization"].Single();
 
@@ -102,7 +64,7 @@ public sealed class AzureDirectoryProvisionerTests : IAsyncLifetime
         var secret = await Sp(Carol, s => s.CreateAsync(SpTestData.Command()));
 
         var calls = Calls();
-        var assignmentName = AzureDirectoryProvisioner.RoleAssignmentName($"/subscriptions/{Sub}/resourceGroups/test-aro-rg", Guid.Parse(PrincipalId));
+        var assignmentName = ArmClient.RoleAssignmentName($"/subscriptions/{Sub}/resourceGroups/test-aro-rg", Guid.Parse(PrincipalId));
         Assert.Equal(
         [
             $"PUT /subscriptions/{Sub}/resourcegroups/test-aro-rg",
@@ -207,7 +169,7 @@ public sealed class AzureDirectoryProvisionerTests : IAsyncLifetime
 
         _server.ResetLogEntries();
         await Sp(Carol, async s => { await s.DeleteAsync(listed.Id); return 0; });
-        var assignmentName = AzureDirectoryProvisioner.RoleAssignmentName($"/subscriptions/{Sub}/resourceGroups/test-aro-rg", Guid.Parse(PrincipalId));
+        var assignmentName = ArmClient.RoleAssignmentName($"/subscriptions/{Sub}/resourceGroups/test-aro-rg", Guid.Parse(PrincipalId));
         Assert.Equal(
             [$"DELETE /subscriptions/{Sub}/resourceGroups/test-aro-rg/providers/Microsoft.Authorization/roleAssignments/{assignmentName}", $"DELETE /v1.0/applications/{AppObjectId}"],
             Calls().Select(Describe).ToArray());
@@ -229,11 +191,11 @@ public sealed class AzureDirectoryProvisionerTests : IAsyncLifetime
         Assert.Equal(0, await _f.Db(db => db.ServicePrincipals.CountAsync()));
     }
 
-    // ---- Errors a person can act on, straight from the adapter ----
+    // ---- Errors a person can act on, straight from the Graph and Resource Manager clients ----
 
-    private AzureDirectoryProvisioner Adapter() => new(new HttpClient(), new FakeTokens(),
-        Options.Create(new AzureDirectoryOptions { GraphBaseUrl = _server.Url + "/v1.0", ArmBaseUrl = _server.Url! }),
-        new FakeTimeProvider(PortalFixture.Start), NullLogger<AzureDirectoryProvisioner>.Instance);
+    private GraphClient Graph() => _azure.Get<GraphClient>();
+
+    private ArmClient Arm() => _azure.Get<ArmClient>();
 
     [Fact]
     public async Task A_401_says_to_check_the_portals_credentials_and_consent()
@@ -241,7 +203,7 @@ public sealed class AzureDirectoryProvisionerTests : IAsyncLifetime
         _server.Given(Request.Create().WithPath("/v1.0/applications").UsingGet())
             .RespondWith(Json(401, Error("InvalidAuthenticationToken", "Access token validation failure.")));
 
-        var ex = await Assert.ThrowsAsync<ProvisioningException>(() => Adapter().ApplicationExistsAsync(ContosoTenant, "x", default));
+        var ex = await Assert.ThrowsAsync<ProvisioningException>(() => Graph().ApplicationExistsAsync(ContosoTenant, "x", default));
 
         Assert.Contains("Microsoft Graph did not accept the portal's token while looking up applications by name (401)", ex.Message);
         Assert.Contains("InvalidAuthenticationToken", ex.Message);
@@ -255,7 +217,7 @@ public sealed class AzureDirectoryProvisionerTests : IAsyncLifetime
         _server.Given(Request.Create().WithPath("/v1.0/applications").UsingPost())
             .RespondWith(Json(403, Error("Authorization_RequestDenied", "Insufficient privileges to complete the operation.")));
 
-        var ex = await Assert.ThrowsAsync<ProvisioningException>(() => Adapter().CreateApplicationAsync(ContosoTenant, "x", default));
+        var ex = await Assert.ThrowsAsync<ProvisioningException>(() => Graph().CreateApplicationAsync(ContosoTenant, "x", default));
 
         Assert.Contains("403 Forbidden", ex.Message);
         Assert.Contains("Application.ReadWrite.OwnedBy", ex.Message);
@@ -268,7 +230,7 @@ public sealed class AzureDirectoryProvisionerTests : IAsyncLifetime
         _server.Given(Request.Create().WithPath($"/subscriptions/{Sub}/resourcegroups/test-aro-rg").UsingPut())
             .RespondWith(Json(409, Error("InvalidResourceGroupLocation", "Invalid resource group location 'westeurope'. The Resource group already exists in location 'eastus2'.")));
 
-        var ex = await Assert.ThrowsAsync<ConflictException>(() => Adapter().EnsureResourceGroupAsync(ContosoTenant, Sub, "test-aro-rg", "westeurope", false, default));
+        var ex = await Assert.ThrowsAsync<ConflictException>(() => Arm().CreateOrUpdateResourceGroupAsync(ContosoTenant, Sub, "test-aro-rg", "westeurope", default));
 
         Assert.Contains("InvalidResourceGroupLocation", ex.Message);
         Assert.Contains("already exists in location 'eastus2'", ex.Message);
@@ -280,9 +242,10 @@ public sealed class AzureDirectoryProvisionerTests : IAsyncLifetime
         _server.Given(Request.Create().WithPath("/v1.0/applications").UsingPost())
             .RespondWith(Json(429, Error("TooManyRequests", "Too many requests.")).WithHeader("Retry-After", "17"));
 
-        var ex = await Assert.ThrowsAsync<ProvisioningException>(() => Adapter().CreateApplicationAsync(ContosoTenant, "x", default));
+        var ex = await Assert.ThrowsAsync<ProvisioningException>(() => Graph().CreateApplicationAsync(ContosoTenant, "x", default));
 
         Assert.Equal(TimeSpan.FromSeconds(17), ex.RetryAfter);
+        Assert.Equal(1, _azure.Count("POST", "/v1.0/applications"));
         Assert.Contains("throttling", ex.Message);
         Assert.Contains("Try again in 17 seconds.", ex.Message);
     }
@@ -293,20 +256,10 @@ public sealed class AzureDirectoryProvisionerTests : IAsyncLifetime
         _server.Given(Request.Create().WithPath($"/subscriptions/{Sub}/resourcegroups/missing-rg").UsingGet())
             .RespondWith(Json(404, Error("ResourceGroupNotFound", "Resource group 'missing-rg' could not be found.")));
 
-        var ex = await Assert.ThrowsAsync<InputValidationException>(() => Adapter().EnsureResourceGroupAsync(ContosoTenant, Sub, "missing-rg", "", true, default));
+        var ex = await Assert.ThrowsAsync<InputValidationException>(() => _azure.Get<AzureDirectoryProvisioner>().EnsureResourceGroupAsync(ContosoTenant, Sub, "missing-rg", "", true, default));
 
         Assert.Contains("There is no resource group 'missing-rg'", Assert.Single(ex.Errors["ResourceGroupName"]));
     }
 
-    /// <summary>Runs <paramref name="work"/> while moving the fake clock on, so the adapter's backoff delays elapse.</summary>
-    private async Task<T> WhileAdvancingTheClock<T>(Task<T> work)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!work.IsCompleted && DateTime.UtcNow < deadline)
-        {
-            _f.Time.Advance(TimeSpan.FromSeconds(1));
-            await Task.WhenAny(work, Task.Delay(5));
-        }
-        return await work;
-    }
+    private Task<T> WhileAdvancingTheClock<T>(Task<T> work) => _azure.WhileAdvancingTheClock(work);
 }
