@@ -53,7 +53,7 @@ public static class AuditSentences
             AuditActions.RequestDenied => $"{actor} denied {subject}{Because(d.Text("reason"))}",
             AuditActions.RequestWithdrawn => $"{actor} withdrew {subject}",
             AuditActions.RequestExpired => $"{Capital(subject)} expired without a decision",
-            AuditActions.RequestCompleted => $"Access of {subject} ended when its window closed",
+            AuditActions.RequestCompleted => $"{Capital(subject)} ended when its access window closed",
             AuditActions.RequestRevoked => $"{actor} revoked {subject}{Because(d.Text("reason"))}",
             AuditActions.GrantIssued => $"A signed access grant was issued for {subject}",
             AuditActions.TicketOpened => $"{actor} opened {subject}",
