@@ -86,7 +86,9 @@ public sealed class RevokeCommandValidator : AbstractValidator<RevokeCommand>
 {
     public RevokeCommandValidator()
     {
+        // Required like a denial's: revoking cuts an engineer off mid-work, and the reason is all they are told.
         RuleFor(c => c.Reason)
+            .MinimumVisibleLength(1).WithMessage("Give the engineer a reason for revoking the access.")
             .MaximumLength(1000).WithMessage("Keep the reason to 1000 characters or fewer.")
             .MultiLineText("The reason");
     }

@@ -149,7 +149,7 @@ public sealed class LockboxCommands(
     {
         var user = currentUser.RequireApprover();
         await revokeValidator.ValidateOrThrowAsync(cmd, ct);
-        var reason = string.IsNullOrWhiteSpace(cmd.Reason) ? null : cmd.Reason.Trim();
+        var reason = cmd.Reason.Trim();
         return await DecideAsync(id, user, RequestAction.Revoke, (r, now) =>
         {
             r.Revoke(user.Name, now, reason);

@@ -15,7 +15,7 @@ public sealed record ApproveCommand(TimeSpan? Duration = null, string? Comment =
 
 public sealed record DenyCommand(string Reason);
 
-public sealed record RevokeCommand(string? Reason = null);
+public sealed record RevokeCommand(string Reason);
 
 public enum RequestSort
 {

@@ -30,6 +30,7 @@ public static partial class WebExtensions
         services.AddSingleton<OversizedMessageHubFilter>();
         services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler, OversizedMessageCircuitHandler>();
         services.AddBadRequestProblems();
+        services.AddTransient<LockboxPortal.Web.Components.Shared.UiAction>();
         services.AddMudServices(o =>
         {
             o.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomRight;

@@ -120,6 +120,52 @@ public sealed partial class LockboxStoryTests(PortalServer server) : IAsyncLifet
     }
 
     [Fact]
+    public async Task One_decision_dialog_serves_approve_deny_and_revoke_and_a_revoke_needs_a_reason()
+    {
+        var (mia, requestUrl, _) = await FileRequestAsync("Restart the ingress router pods that stopped answering health probes.");
+        var shots = Path.Combine(PortalServer.ScreenshotDirectory, "13");
+        Directory.CreateDirectory(shots);
+
+        var carol = await As(DemoPersonas.Carol);
+        await carol.OpenAsync(server, requestUrl);
+        await carol.ByTestId("deny").ClickAsync();
+        await Expect(carol.ByTestId("deny-dialog")).ToContainTextAsync("Reason (required)");
+        await PortalServer.ScreenshotAsync(carol, "13/deny-dialog-desktop");
+        await carol.ByTestId("cancel-deny").ClickAsync();
+        await Expect(carol.ByTestId("deny-dialog")).ToHaveCountAsync(0);
+
+        await carol.ByTestId("approve").ClickAsync();
+        await Expect(carol.ByTestId("approve-duration")).ToBeVisibleAsync();
+        await Expect(carol.ByTestId("approve-dialog")).ToContainTextAsync("Comment for the engineer (optional)");
+        await PortalServer.ScreenshotAsync(carol, "13/approve-dialog-desktop");
+        await carol.ByTestId("confirm-approve").ClickAsync();
+        await carol.ExpectTextAsync("request-status", "Approved");
+        await carol.ByTestId("revoke").ClickAsync();
+        await Expect(carol.ByTestId("revoke-dialog")).ToContainTextAsync("ends now instead of at");
+        await PortalServer.ScreenshotAsync(carol, "13/revoke-dialog-desktop");
+        await carol.ByTestId("cancel-revoke").ClickAsync();
+        await Expect(carol.ByTestId("revoke-dialog")).ToHaveCountAsync(0);
+
+        // Revoke at phone width: the same dialog, the same rule, and the refusal is said by the field.
+        var adam = await server.NewSessionAsync(DemoPersonas.Adam, 390, 844);
+        _contexts.Add(adam.Context);
+        await adam.OpenAsync(server, requestUrl);
+        await adam.ByTestId("revoke").ClickAsync();
+        await Expect(adam.ByTestId("revoke-dialog")).ToContainTextAsync("Reason (required)");
+        await PortalServer.ScreenshotAsync(adam, "13/revoke-dialog-phone");
+        await adam.ByTestId("confirm-revoke").ClickAsync();
+        await Expect(adam.ByTestId("revoke-dialog")).ToContainTextAsync("Give the engineer a reason for revoking the access.");
+        await PortalServer.ScreenshotAsync(adam, "13/revoke-dialog-refused-phone");
+        await adam.ByTestId("revoke-reason").FillAsync("The router pods are healthy again; no further access needed.");
+        await adam.ByTestId("confirm-revoke").ClickAsync();
+        await adam.ExpectTextAsync("request-status", "Revoked");
+
+        await carol.ExpectTextAsync("request-status", "Revoked");
+        await Expect(carol.ByTestId("revoke")).ToHaveCountAsync(0);
+        await mia.ExpectTextAsync("ending", "The router pods are healthy again");
+    }
+
+    [Fact]
     public async Task Fabrikam_never_sees_Contosos_request()
     {
         var (_, requestUrl, ticket) = await FileRequestAsync("Check the machine config operator status on the nodes.");

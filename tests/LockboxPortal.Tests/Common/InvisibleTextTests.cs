@@ -73,11 +73,12 @@ public sealed class InvisibleTextTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task Only_invisible_characters_are_refused_even_where_the_field_is_optional()
+    public async Task Only_invisible_characters_are_not_a_reason_or_a_comment()
     {
-        Assert.Contains(await ErrorsAsync(new RevokeCommand(SixZeroWidthSpaces)), e => e.StartsWith("Reason:") && e.Contains("no visible characters"));
+        Assert.Contains(await ErrorsAsync(new RevokeCommand(SixZeroWidthSpaces)), e => e.StartsWith("Reason:") && e.Contains("reason for revoking"));
         Assert.Contains(await ErrorsAsync(new DenyCommand(SixZeroWidthSpaces)), e => e.StartsWith("Reason:") && e.Contains("reason for the denial"));
-        Assert.Empty(await ErrorsAsync(new RevokeCommand(null)));
+        Assert.Contains(await ErrorsAsync(new ApproveCommand(null, SixZeroWidthSpaces)), e => e.StartsWith("Comment:") && e.Contains("no visible characters"));
+        Assert.Empty(await ErrorsAsync(new ApproveCommand(null, null)));
         Assert.Empty(await ErrorsAsync(new RevokeCommand("Ticket closed")));
     }
 

@@ -59,7 +59,7 @@ public sealed class AccessCheckTests : IAsyncLifetime
     public async Task Revoked_grant_is_not_allowed_at_once()
     {
         var r = await ApprovedAsync();
-        await _f.Lockbox(Adam, s => s.RevokeAsync(r.Id, new RevokeCommand()));
+        await _f.Lockbox(Adam, s => s.RevokeAsync(r.Id, new RevokeCommand("Done.")));
         Assert.Equal(AccessCheckResult.Denied, await CheckAsync(Mia.Oid.ToString(), Scenario.ResourceGroup));
     }
 

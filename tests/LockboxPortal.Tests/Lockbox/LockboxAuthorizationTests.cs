@@ -32,7 +32,7 @@ public sealed class LockboxAuthorizationTests : IAsyncLifetime
         var who = Find(persona)!;
         await Assert.ThrowsAsync<ForbiddenAccessException>(() => _f.Lockbox(who, s => s.ApproveAsync(_pending.Id, new ApproveCommand())));
         await Assert.ThrowsAsync<ForbiddenAccessException>(() => _f.Lockbox(who, s => s.DenyAsync(_pending.Id, new DenyCommand("No."))));
-        await Assert.ThrowsAsync<ForbiddenAccessException>(() => _f.Lockbox(who, s => s.RevokeAsync(_pending.Id, new RevokeCommand())));
+        await Assert.ThrowsAsync<ForbiddenAccessException>(() => _f.Lockbox(who, s => s.RevokeAsync(_pending.Id, new RevokeCommand("Done."))));
         await AssertUnchanged();
     }
 

@@ -123,14 +123,35 @@ public sealed class LockboxLifecycleTests : IAsyncLifetime
         Assert.Equal(AccessRequestStatus.Revoked, revoked.Status);
         Assert.Equal(PortalFixture.Start.AddHours(1), revoked.AccessEndsAt);
         Assert.Equal("Adam Price", revoked.ClosedByName);
-        await Assert.ThrowsAsync<ConflictException>(() => _f.Lockbox(Adam, s => s.RevokeAsync(r.Id, new RevokeCommand())));
+        await Assert.ThrowsAsync<ConflictException>(() => _f.Lockbox(Adam, s => s.RevokeAsync(r.Id, new RevokeCommand("Done."))));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("   ")]
+    [InlineData(null)]
+    [InlineData("long")]
+    public async Task Revoke_without_a_reason_or_with_one_over_a_thousand_characters_is_refused_and_changes_nothing(string? reason)
+    {
+        var r = await _f.PendingContosoRequestAsync();
+        await _f.Lockbox(Carol, s => s.ApproveAsync(r.Id, new ApproveCommand()));
+        var auditBefore = await _f.Db(db => db.AuditEntries.CountAsync());
+        var text = reason == "long" ? new string('x', 1001) : reason;
+
+        var ex = await Assert.ThrowsAsync<InputValidationException>(() => _f.Lockbox(Adam, s => s.RevokeAsync(r.Id, new RevokeCommand(text!))));
+
+        Assert.Contains(reason == "long" ? "1000 characters or fewer" : "reason for revoking", Assert.Single(ex.Errors["Reason"]));
+        var stored = await _f.Read(Carol, r.Id);
+        Assert.Equal(AccessRequestStatus.Approved, stored.Status);
+        Assert.Null(stored.ClosedByName);
+        Assert.Equal(auditBefore, await _f.Db(db => db.AuditEntries.CountAsync()));
     }
 
     [Fact]
     public async Task Revoke_of_a_pending_request_is_a_conflict()
     {
         var r = await _f.PendingContosoRequestAsync();
-        await Assert.ThrowsAsync<ConflictException>(() => _f.Lockbox(Carol, s => s.RevokeAsync(r.Id, new RevokeCommand())));
+        await Assert.ThrowsAsync<ConflictException>(() => _f.Lockbox(Carol, s => s.RevokeAsync(r.Id, new RevokeCommand("Done."))));
     }
 
     [Fact]
@@ -192,7 +213,7 @@ public sealed class LockboxLifecycleTests : IAsyncLifetime
         Assert.Equal(AccessRequestStatus.Approved, (await _f.Read(Carol, r.Id)).Status);
         _f.Time.Advance(TimeSpan.FromTicks(10));
         Assert.Equal(AccessRequestStatus.Completed, (await _f.Read(Carol, r.Id)).Status);
-        await Assert.ThrowsAsync<ConflictException>(() => _f.Lockbox(Carol, s => s.RevokeAsync(r.Id, new RevokeCommand())));
+        await Assert.ThrowsAsync<ConflictException>(() => _f.Lockbox(Carol, s => s.RevokeAsync(r.Id, new RevokeCommand("Done."))));
     }
 
     [Fact]

@@ -231,21 +231,4 @@ public sealed class ListPageTests : PortalPageTest
         Assert.DoesNotContain(other.Number, cut.Markup);
         Assert.Contains("Mia Chen", cut.Markup);
     }
-
-    [Fact]
-    public async Task Revoke_dialog_ends_active_access()
-    {
-        var r = await PendingContosoRequestAsync();
-        var approved = await Decide(DemoPersonas.Carol, s => s.ApproveAsync(r.Id, new ApproveCommand()));
-        SignInAs(DemoPersonas.Adam);
-        Render<MudPopoverProvider>();
-        var provider = Render<MudDialogProvider>();
-        var dialogs = Services.GetRequiredService<IDialogService>();
-        await provider.InvokeAsync(() => dialogs.ShowAsync<RevokeDialog>("Revoke", new DialogParameters { ["Request"] = approved }));
-
-        provider.Find("[data-testid=confirm-revoke]").Click();
-
-        provider.WaitForAssertion(() => Assert.Empty(provider.FindAll("[data-testid=revoke-dialog]")));
-        Assert.Equal(Domain.Lockbox.AccessRequestStatus.Revoked, (await Read(DemoPersonas.Adam, r.Id)).Status);
-    }
 }

@@ -35,6 +35,7 @@ public abstract class PortalTestContext : BunitContext, IAsyncLifetime
         Configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
 
         Services.AddMudServices(o => o.PopoverOptions.CheckForPopoverProvider = false);
+        Services.AddTransient<LockboxPortal.Web.Components.Shared.UiAction>();
         Services.AddSingleton<TimeProvider>(Time);
         Services.AddSingleton<IConfiguration>(Configuration);
         Services.AddSingleton(typeof(Microsoft.Extensions.Logging.ILogger<>), typeof(NullLogger<>));
