@@ -25,6 +25,13 @@ public sealed class ApprovalBurst
     public int DecidedAfterKill => Volatile.Read(ref _decidedAfterKill);
     public int Retries => Volatile.Read(ref _retries);
 
+    /// <summary>Why actions were retried (the first line of each failure), for the test's output.</summary>
+    public ConcurrentQueue<string> Failures { get; } = new();
+
+    /// <summary>How long one approver keeps trying one request: generous, the build machine may be far busier than two cores suggest.</summary>
+    private static readonly TimeSpan PerDecision = TimeSpan.FromSeconds(120);
+    private const float ActionTimeout = 30_000;
+
     /// <summary>Set just before the instance is killed; decisions seen after it count as round 1.</summary>
     public volatile bool Killed;
 
@@ -33,14 +40,15 @@ public sealed class ApprovalBurst
         foreach (var planned in plan)
         {
             var target = planned.Verb == DrillVerb.Approve ? AccessRequestStatus.Approved : AccessRequestStatus.Denied;
-            for (var attempt = 1; ; attempt++)
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (true)
             {
                 try
                 {
-                    await page.GotoAsync($"{baseUrl}/lockbox/requests/{planned.RequestId}", new PageGotoOptions { Timeout = 15_000 });
-                    await page.WaitForSelectorAsync("[data-interactive=true]", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached, Timeout = 15_000 });
+                    await page.GotoAsync($"{baseUrl}/lockbox/requests/{planned.RequestId}", new PageGotoOptions { Timeout = ActionTimeout });
+                    await page.WaitForSelectorAsync("[data-interactive=true]", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached, Timeout = ActionTimeout });
                     var status = page.ByTestId("request-status");
-                    var shown = await status.InnerTextAsync(new LocatorInnerTextOptions { Timeout = 10_000 });
+                    var shown = await status.InnerTextAsync(new LocatorInnerTextOptions { Timeout = ActionTimeout });
                     if (!shown.Contains("Customer Notified", StringComparison.Ordinal))
                     {
                         // Decided by an earlier attempt whose page died before it could show it.
@@ -49,22 +57,23 @@ public sealed class ApprovalBurst
                     }
                     if (planned.Verb == DrillVerb.Approve)
                     {
-                        await page.ByTestId("approve").ClickAsync(new LocatorClickOptions { Timeout = 10_000 });
-                        await page.ByTestId("confirm-approve").ClickAsync(new LocatorClickOptions { Timeout = 10_000 });
+                        await page.ByTestId("approve").ClickAsync(new LocatorClickOptions { Timeout = ActionTimeout });
+                        await page.ByTestId("confirm-approve").ClickAsync(new LocatorClickOptions { Timeout = ActionTimeout });
                     }
                     else
                     {
-                        await page.ByTestId("deny").ClickAsync(new LocatorClickOptions { Timeout = 10_000 });
-                        await page.ByTestId("deny-reason").FillAsync("Not during the change freeze.", new LocatorFillOptions { Timeout = 10_000 });
-                        await page.ByTestId("confirm-deny").ClickAsync(new LocatorClickOptions { Timeout = 10_000 });
+                        await page.ByTestId("deny").ClickAsync(new LocatorClickOptions { Timeout = ActionTimeout });
+                        await page.ByTestId("deny-reason").FillAsync("Not during the change freeze.", new LocatorFillOptions { Timeout = ActionTimeout });
+                        await page.ByTestId("confirm-deny").ClickAsync(new LocatorClickOptions { Timeout = ActionTimeout });
                     }
-                    await Expect(status).ToContainTextAsync(target.ToString(), new LocatorAssertionsToContainTextOptions { Timeout = 10_000 });
+                    await Expect(status).ToContainTextAsync(target.ToString(), new LocatorAssertionsToContainTextOptions { Timeout = ActionTimeout });
                     Seen(planned, target, viaVictim);
                     break;
                 }
-                catch (PlaywrightException) when (attempt < 8)
+                catch (PlaywrightException ex) when (clock.Elapsed < PerDecision)
                 {
                     Interlocked.Increment(ref _retries);
+                    Failures.Enqueue($"{planned.Approver} on {planned.RequestId:N}: {ex.Message.Split('\n')[0]}");
                     await Task.Delay(300);
                 }
             }
