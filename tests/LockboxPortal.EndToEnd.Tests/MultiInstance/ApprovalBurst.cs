@@ -30,7 +30,7 @@ public sealed class ApprovalBurst
 
     /// <summary>How long one approver keeps trying one request: generous, the build machine may be far busier than two cores suggest.</summary>
     private static readonly TimeSpan PerDecision = TimeSpan.FromSeconds(120);
-    private const float ActionTimeout = 30_000;
+    private const float ActionTimeout = 15_000;
 
     /// <summary>Set just before the instance is killed; decisions seen after it count as round 1.</summary>
     public volatile bool Killed;
@@ -45,7 +45,7 @@ public sealed class ApprovalBurst
             {
                 try
                 {
-                    await page.GotoAsync($"{baseUrl}/lockbox/requests/{planned.RequestId}", new PageGotoOptions { Timeout = ActionTimeout });
+                    await page.GotoAsync($"{baseUrl}/lockbox/requests/{planned.RequestId}", new PageGotoOptions { Timeout = 2 * ActionTimeout });
                     await page.WaitForSelectorAsync("[data-interactive=true]", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached, Timeout = ActionTimeout });
                     var status = page.ByTestId("request-status");
                     var shown = await status.InnerTextAsync(new LocatorInnerTextOptions { Timeout = ActionTimeout });
@@ -70,7 +70,8 @@ public sealed class ApprovalBurst
                     Seen(planned, target, viaVictim);
                     break;
                 }
-                catch (PlaywrightException ex) when (clock.Elapsed < PerDecision)
+                // Playwright reports a timeout as System.TimeoutException, everything else as PlaywrightException.
+                catch (Exception ex) when ((ex is PlaywrightException or TimeoutException) && clock.Elapsed < PerDecision)
                 {
                     Interlocked.Increment(ref _retries);
                     Failures.Enqueue($"{planned.Approver} on {planned.RequestId:N}: {ex.Message.Split('\n')[0]}");
