@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.RegularExpressions;
+using LockboxPortal.Application.Audit;
 using LockboxPortal.Application.Notifications;
 using LockboxPortal.Domain.Audit;
 using LockboxPortal.Domain.Lockbox;
@@ -9,6 +10,7 @@ using LockboxPortal.Tests.Faults;
 using LockboxPortal.EndToEnd.Tests.Support;
 using LockboxPortal.Tests.Support;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
 using static LockboxPortal.Infrastructure.Demo.DemoPersonas;
@@ -277,8 +279,7 @@ public sealed class MultiInstanceTests(MultiInstancePortal portal, ITestOutputHe
         var problems = new List<string>();
         await DecisionLedger.CheckDatabaseAsync(portal.Data, plan, burst.Reported, problems);
         var (emails, reclaimed, _) = await DecisionLedger.CheckEmailAsync(portal.Data, portal.MailDirectory, problems);
-        var audits = await Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions
-            .GetRequiredService<LockboxPortal.Application.Audit.AuditVerifier>(portal.Data.Services).VerifyAllAsync();
+        var audits = await portal.Data.Services.GetRequiredService<AuditVerifier>().VerifyAllAsync();
         foreach (var chain in audits.Where(c => !c.Intact)) problems.Add($"The {chain.ChainName} audit chain does not verify: {chain.Summary}");
         var tally = await TallyAsync(plan);
 
