@@ -25,6 +25,25 @@ public sealed class ServiceRateLimitOptions
     public UserRateLimit RequestFiling { get; set; } = new() { PermitLimit = 20, Window = TimeSpan.FromMinutes(10) };
 }
 
+/// <summary>What one counted attempt earned: whether it is within the limit, and if not, how long until the window ends.</summary>
+public readonly record struct RateVerdict(bool Allowed, TimeSpan RetryAfter);
+
+/// <summary>
+/// The one rule every portal rate limit applies to its <see cref="IRateLimitStore"/> counter: count the attempt,
+/// allow it while the window holds at most <see cref="UserRateLimit.PermitLimit"/>. The store decides where the
+/// counter lives (Redis, shared by every instance, or this process), so each limit is counted across instances alike.
+/// </summary>
+public static class RateLimitCounting
+{
+    public static async Task<RateVerdict> CountAsync(this IRateLimitStore store, string key, UserRateLimit limit, TimeProvider time, CancellationToken ct = default)
+    {
+        var window = await store.HitAsync(key, limit.Window, ct);
+        if (window.Count <= limit.PermitLimit) return new RateVerdict(true, TimeSpan.Zero);
+        var retry = window.EndsAt - time.GetUtcNow();
+        return new RateVerdict(false, retry < TimeSpan.Zero ? TimeSpan.Zero : retry);
+    }
+}
+
 /// <summary>
 /// A fixed-window counter per (action, user) in the <see cref="IRateLimitStore"/>: shared by every instance
 /// when Redis is configured, this process's own otherwise. Every attempt after authorization counts, valid or
@@ -38,13 +57,11 @@ public sealed class UserActionRateLimiter(IRateLimitStore store, TimeProvider ti
     /// </summary>
     public async Task AcquireAsync(string action, Guid user, UserRateLimit limit, string done, CancellationToken ct = default)
     {
-        var window = await store.HitAsync($"user-action:{action}:{user:N}", limit.Window, ct);
-        if (window.Count <= limit.PermitLimit) return;
-        var retry = window.EndsAt - time.GetUtcNow();
-        if (retry < TimeSpan.Zero) retry = TimeSpan.Zero;
+        var verdict = await store.CountAsync($"user-action:{action}:{user:N}", limit, time, ct);
+        if (verdict.Allowed) return;
         throw new TooManyRequestsException(
             $"You have {string.Format(System.Globalization.CultureInfo.InvariantCulture, done, limit.PermitLimit)} within {Describe(limit.Window)}, the most the portal accepts. " +
-            $"Nothing was changed; try again in {Describe(retry)}.", retry);
+            $"Nothing was changed; try again in {Describe(verdict.RetryAfter)}.", verdict.RetryAfter);
     }
 
     internal static string Describe(TimeSpan t) =>

@@ -29,13 +29,13 @@ public static class AccountEndpoints
                     return Results.Redirect($"{AuthenticationExtensions.SignInPath}?error=refused");
                 await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, principal);
                 return Results.LocalRedirect(ReturnUrls.Safe(returnUrl));
-            }).AllowAnonymous().RequireRateLimiting(RateLimitPolicies.SignIn);
+            }).AllowAnonymous().RequireSignInRateLimit();
         }
         else
         {
             account.MapGet("/signin", (string? returnUrl) =>
                 Results.Challenge(new AuthenticationProperties { RedirectUri = ReturnUrls.Safe(returnUrl) }, [OpenIdConnectDefaults.AuthenticationScheme]))
-                .AllowAnonymous().RequireRateLimiting(RateLimitPolicies.SignIn);
+                .AllowAnonymous().RequireSignInRateLimit();
 
             // Where a call to Azure lands when the signed-in user has not consented yet (MsalUiRequiredException):
             // back to Entra ID for the provisioner's scopes, then to the page the user was on.
