@@ -281,7 +281,7 @@ public sealed class SigkillFaultTests(ITestOutputHelper output) : IAsyncLifetime
 
     /// <summary>
     /// Every outbox message sent and no longer claimed; per request one email to the approvers when filed and one
-    /// to the engineer about the decision; and in the pickup folder exactly one complete .eml per message, found by
+    /// to the engineer about the decision, and one to the ticket's opener for each; and in the pickup folder exactly one complete .eml per message, found by
     /// its Message-Id, and nothing else (a half-written .tmp must have been replaced by the resend).
     /// </summary>
     private async Task<(int Files, int Reclaimed, int MaxAttempts)> CheckEmailAsync(List<string> problems)
@@ -296,9 +296,9 @@ public sealed class SigkillFaultTests(ITestOutputHelper output) : IAsyncLifetime
             var kinds = outbox.Where(m => m.AccessRequestId == id).Select(m => m.Kind).Order().ToList();
             var expected = status switch
             {
-                AccessRequestStatus.Approved => new[] { OutboxKinds.RequestApproved, OutboxKinds.RequestFiled },
-                AccessRequestStatus.Denied => [OutboxKinds.RequestDenied, OutboxKinds.RequestFiled],
-                _ => [OutboxKinds.RequestFiled],
+                AccessRequestStatus.Approved => new[] { OutboxKinds.RequestApproved, OutboxKinds.RequestFiled, OutboxKinds.OpenerNotified, OutboxKinds.OpenerNotified },
+                AccessRequestStatus.Denied => [OutboxKinds.RequestDenied, OutboxKinds.RequestFiled, OutboxKinds.OpenerNotified, OutboxKinds.OpenerNotified],
+                _ => [OutboxKinds.RequestFiled, OutboxKinds.OpenerNotified],
             };
             if (!kinds.SequenceEqual(expected.Order()))
                 problems.Add($"Request {id} ({status}) has the outbox messages [{string.Join(", ", kinds)}]; expected [{string.Join(", ", expected.Order())}].");

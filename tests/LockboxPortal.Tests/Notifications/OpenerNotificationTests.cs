@@ -135,8 +135,8 @@ public sealed class OpenerNotificationTests : IAsyncLifetime
         await _f.Lockbox(Adam, s => s.DenyAsync(r.Id, new DenyCommand("Not needed.")));
 
         Assert.Empty(await OpenerMailAsync());
-        var kinds = (await _f.OutboxAsync()).Select(m => m.Kind).ToList();
-        Assert.Equal([OutboxKinds.RequestFiled, OutboxKinds.RequestDenied], kinds);
+        var kinds = (await _f.OutboxAsync()).Select(m => m.Kind).Order().ToList();
+        Assert.Equal([OutboxKinds.RequestDenied, OutboxKinds.RequestFiled], kinds);
         Assert.False(await PreferenceOfAsync(Uma));
         Assert.True(await PreferenceOfAsync(Carol));
 
