@@ -66,6 +66,7 @@ public static class DependencyInjection
         services.AddScoped<AdministrationService>();
         services.AddScoped<OutboxService>();
         services.AddScoped<UserProfileService>();
+        services.AddScoped<UserPreferencesService>();
         services.AddSingleton<LifecycleSweeper>();
         services.AddMetrics().AddSingleton<PortalMetrics>();
         return services;

@@ -102,7 +102,7 @@ public sealed class LifecycleSweeper(
                     ["pendingUntil"] = @event == LifecycleEvent.Expire ? r.PendingUntil : null,
                     ["accessEndsAt"] = r.AccessEndsAt,
                 }), token);
-            if (@event == LifecycleEvent.Expire) notifications.RequestDecided(db, r, AccessRequestStatus.Expired);
+            if (@event == LifecycleEvent.Expire) await notifications.RequestDecidedAsync(db, r, AccessRequestStatus.Expired, token);
             return r;
         }, ct);
 

@@ -98,7 +98,7 @@ public sealed class LockboxCommands(
                 await audit.AppendAsync(db, new AuditRecord(AuditActions.RequestAutoApproved, AccessRequestProjection.Target(r), AccessRequest.SystemActor, null, r.TenantId,
                     new Dictionary<string, object?> { ["reason"] = AccessRequest.LockboxNotEnabledReason, ["accessEndsAt"] = r.AccessEndsAt }), token);
                 await grants.IssueAsync(db, r, signingKey, token);
-                notifications.RequestDecided(db, r, AccessRequestStatus.Approved);
+                await notifications.RequestDecidedAsync(db, r, AccessRequestStatus.Approved, token);
             }
             return r;
         }, ct);
@@ -202,7 +202,7 @@ public sealed class LockboxCommands(
 
             await audit.AppendAsync(db, new AuditRecord(auditAction, AccessRequestProjection.Target(r), user.Name, user.Oid, r.TenantId, details), token);
             if (signingKey is not null && r.Status == AccessRequestStatus.Approved) await grants.IssueAsync(db, r, signingKey, token);
-            if (action != RequestAction.Withdraw) notifications.RequestDecided(db, r, r.Status);
+            if (action != RequestAction.Withdraw) await notifications.RequestDecidedAsync(db, r, r.Status, token);
             return r;
         }, ct);
 

@@ -25,6 +25,7 @@ public sealed class NotificationComposer(IOptionsMonitor<PortalOptions> portal, 
         if (lead > TimeSpan.Zero && r.PendingUntil - lead > r.CreatedAt) r.ReminderDueAt = r.PendingUntil - lead;
 
         var to = await ApproverAddressesAsync(db, r.TenantId, ct);
+        await TellOpenerAsync(db, r, alreadyTold: to, ct);
         if (to.Count == 0) return;
         Enqueue(db, OutboxKinds.RequestFiled, r, to,
             $"Customer Lockbox request for ticket {r.TicketNumber}: {r.EngineerName} ({r.SupportOrganization}) asks for access",
@@ -45,8 +46,10 @@ public sealed class NotificationComposer(IOptionsMonitor<PortalOptions> portal, 
             Facts(r), RequestLink(r.Id), "Review the request");
     }
 
-    public void RequestDecided(ILockboxDbContext db, AccessRequest r, AccessRequestStatus outcome)
+    /// <summary>Emails the engineer about the outcome, and the ticket's opener unless they turned it off.</summary>
+    public async Task RequestDecidedAsync(ILockboxDbContext db, AccessRequest r, AccessRequestStatus outcome, CancellationToken ct)
     {
+        await TellOpenerAsync(db, r, alreadyTold: [], ct);
         if (string.IsNullOrWhiteSpace(r.EngineerEmail)) return;
         var (kind, subject, lead) = outcome switch
         {
@@ -66,6 +69,56 @@ public sealed class NotificationComposer(IOptionsMonitor<PortalOptions> portal, 
             _ => throw new ArgumentOutOfRangeException(nameof(outcome), outcome, "No engineer email for this outcome."),
         };
         Enqueue(db, kind, r, [r.EngineerEmail], subject, lead, Facts(r), RequestLink(r.Id), "Open the request");
+    }
+
+    /// <summary>
+    /// Tells the customer who opened the ticket what happened to access to their environment: requested, approved
+    /// (also automatically), denied, expired or revoked. Nothing when they turned it off, when the portal knows no
+    /// address of theirs in the request's tenant, when they are among <paramref name="alreadyTold"/> (an approver who
+    /// opened the ticket has the approvers' email about the request already), or when they made the decision themselves.
+    /// </summary>
+    private async Task TellOpenerAsync(ILockboxDbContext db, AccessRequest r, IReadOnlyCollection<string> alreadyTold, CancellationToken ct)
+    {
+        var openerOid = await db.SupportTickets.AsNoTracking().Where(t => t.Id == r.TicketId && t.TenantId == r.TenantId)
+            .Select(t => (Guid?)t.OpenedByOid).SingleOrDefaultAsync(ct);
+        if (openerOid is null || (r.Status is AccessRequestStatus.Approved or AccessRequestStatus.Denied && openerOid == r.DecidedByOid)) return;
+        // The tenant condition matters: a profile follows its user's latest sign-in, and someone now signing in from
+        // another tenant is no longer a user of the environment the request is about.
+        var address = await db.UserProfiles.AsNoTracking()
+            .Where(u => u.Oid == openerOid && u.TenantId == r.TenantId && u.OpenerNotifications && u.Email != "")
+            .Select(u => u.Email).SingleOrDefaultAsync(ct);
+        if (address is null || !Common.EmailAddresses.IsValid(address) || alreadyTold.Contains(address, StringComparer.OrdinalIgnoreCase)) return;
+
+        var (subject, lead) = r.Status switch
+        {
+            AccessRequestStatus.CustomerNotified => (
+                $"Access to your environment requested for ticket {r.TicketNumber}",
+                $"{r.EngineerName} of {r.SupportOrganization} asks for access to your environment to work on the ticket you opened, {r.TicketNumber}. " +
+                $"Your organization's approvers decide by {Format(r.PendingUntil)}; without a decision the request expires."),
+            AccessRequestStatus.Approved when r.ApprovedAutomatically => (
+                $"Access approved automatically for ticket {r.TicketNumber}",
+                $"{r.EngineerName} of {r.SupportOrganization} has access to your environment for the ticket you opened, {r.TicketNumber}, " +
+                $"until {Format(r.AccessEndsAt)}. It was approved automatically: Customer Lockbox is off for your organization."),
+            AccessRequestStatus.Approved => (
+                $"Access approved for ticket {r.TicketNumber}",
+                $"{r.DecidedByName} approved access to your environment for {r.EngineerName} of {r.SupportOrganization}, " +
+                $"for the ticket you opened, {r.TicketNumber}, from {Format(r.AccessStartsAt)} until {Format(r.AccessEndsAt)}."),
+            AccessRequestStatus.Denied => (
+                $"Access denied for ticket {r.TicketNumber}",
+                $"{r.DecidedByName} denied {r.EngineerName} of {r.SupportOrganization} access to your environment for the ticket you opened, {r.TicketNumber}."),
+            AccessRequestStatus.Expired => (
+                $"Access request expired for ticket {r.TicketNumber}",
+                $"Nobody decided the request of {r.EngineerName} of {r.SupportOrganization} for access to your environment for the ticket you opened, " +
+                $"{r.TicketNumber}; it expired at {Format(r.PendingUntil)} and gives no access."),
+            AccessRequestStatus.Revoked => (
+                $"Access revoked for ticket {r.TicketNumber}",
+                $"{r.ClosedByName} revoked the access of {r.EngineerName} of {r.SupportOrganization} to your environment for the ticket you opened, " +
+                $"{r.TicketNumber}, at {Format(r.ClosedAt)}."),
+            _ => ((string?)null, (string?)null),
+        };
+        if (subject is null || lead is null) return;
+        Enqueue(db, OutboxKinds.OpenerNotified, r, [address], subject,
+            lead + " You can turn these emails off on the Support tickets page of the portal.", Facts(r), RequestLink(r.Id), "Open the request");
     }
 
     public async Task LockboxSwitchedAsync(ILockboxDbContext db, Tenant tenant, string changedBy, CancellationToken ct)

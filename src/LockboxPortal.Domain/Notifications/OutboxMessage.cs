@@ -47,4 +47,5 @@ public static class OutboxKinds
     public const string RequestExpired = "request-expired";
     public const string RequestRevoked = "request-revoked";
     public const string LockboxSwitched = "lockbox-switched";
+    public const string OpenerNotified = "opener-notified";
 }

@@ -15,6 +15,13 @@ public class UserProfile
 
     /// <summary>App roles seen at the last sign-in, space-separated.</summary>
     public string Roles { get; set; } = "";
+
+    /// <summary>
+    /// Whether the user is emailed when access to their environment is requested or decided on a ticket they opened.
+    /// On until they turn it off: the opener is the person waiting on the ticket.
+    /// </summary>
+    public bool OpenerNotifications { get; set; } = true;
+
     public DateTimeOffset FirstSeenAt { get; set; }
     public DateTimeOffset LastSeenAt { get; set; }
 }

@@ -718,6 +718,9 @@ namespace LockboxPortal.Migrations.SqlServer.Migrations
                     b.Property<DateTimeOffset>("LastSeenAt")
                         .HasColumnType("datetimeoffset");
 
+                    b.Property<bool>("OpenerNotifications")
+                        .HasColumnType("bit");
+
                     b.Property<string>("Roles")
                         .IsRequired()
                         .HasMaxLength(1000)

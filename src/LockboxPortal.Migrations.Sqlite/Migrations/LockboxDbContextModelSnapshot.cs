@@ -713,6 +713,9 @@ namespace LockboxPortal.Migrations.Sqlite.Migrations
                     b.Property<long>("LastSeenAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<bool>("OpenerNotifications")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Roles")
                         .IsRequired()
                         .HasMaxLength(1000)

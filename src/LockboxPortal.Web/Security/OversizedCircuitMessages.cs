@@ -9,6 +9,18 @@ using MudBlazor;
 namespace LockboxPortal.Web.Security;
 
 /// <summary>
+/// How much text one field may send in a circuit event: the hub's receive limit less room for the event's envelope
+/// (ids, descriptors, JSON around the value). The server renders it into the page for wwwroot/js/message-guard.js,
+/// which stops a larger input before it reaches the circuit.
+/// </summary>
+public static class CircuitMessageLimits
+{
+    public const long EnvelopeMargin = 2 * 1024;
+    public const long FieldBytes = LimitsExtensions.MaxHubMessageBytes - EnvelopeMargin;
+    public const string MetaName = "lockbox-field-limit";
+}
+
+/// <summary>
 /// A circuit message over <see cref="LimitsExtensions.MaxHubMessageBytes"/> (text typed or pasted past a field's
 /// maxlength) makes SignalR close the connection: before, nothing was logged and the user saw only the reconnect
 /// banner. The hub filter logs it and leaves a notice for the browser's session; when the browser reconnects its

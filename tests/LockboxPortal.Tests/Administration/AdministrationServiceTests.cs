@@ -96,7 +96,7 @@ public sealed class AdministrationServiceTests : IAsyncLifetime
         Assert.Equal(["secops@contoso.com", "audit@contoso.com"], saved.AlternateEmails);
 
         var r = await _f.PendingContosoRequestAsync();
-        var mail = await _f.Db(db => db.OutboxMessages.SingleAsync(m => m.AccessRequestId == r.Id));
+        var mail = await _f.Db(db => db.OutboxMessages.SingleAsync(m => m.AccessRequestId == r.Id && m.Kind == OutboxKinds.RequestFiled));
         Assert.Equal(["adam.price@contoso.com", "audit@contoso.com", "carol.diaz@contoso.com", "secops@contoso.com"], mail.Recipients);
     }
 }

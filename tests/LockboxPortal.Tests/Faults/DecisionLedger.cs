@@ -86,7 +86,7 @@ public static class DecisionLedger
 
     /// <summary>
     /// Every outbox message sent and no longer claimed; per request one email to the approvers when filed and one
-    /// to the engineer about the decision; and in the pickup folder exactly one complete .eml per message, found by
+    /// to the engineer about the decision, and one to the ticket's opener for each; and in the pickup folder exactly one complete .eml per message, found by
     /// its Message-Id, and nothing else (a half-written .tmp must have been replaced by the resend).
     /// </summary>
     public static async Task<(int Files, int Reclaimed, int MaxAttempts)> CheckEmailAsync(PortalFixture f, string mailDirectory, List<string> problems)
@@ -101,9 +101,9 @@ public static class DecisionLedger
             var kinds = outbox.Where(m => m.AccessRequestId == id).Select(m => m.Kind).Order().ToList();
             var expected = status switch
             {
-                AccessRequestStatus.Approved => new[] { OutboxKinds.RequestApproved, OutboxKinds.RequestFiled },
-                AccessRequestStatus.Denied => [OutboxKinds.RequestDenied, OutboxKinds.RequestFiled],
-                _ => [OutboxKinds.RequestFiled],
+                AccessRequestStatus.Approved => new[] { OutboxKinds.RequestApproved, OutboxKinds.RequestFiled, OutboxKinds.OpenerNotified, OutboxKinds.OpenerNotified },
+                AccessRequestStatus.Denied => [OutboxKinds.RequestDenied, OutboxKinds.RequestFiled, OutboxKinds.OpenerNotified, OutboxKinds.OpenerNotified],
+                _ => [OutboxKinds.RequestFiled, OutboxKinds.OpenerNotified],
             };
             if (!kinds.SequenceEqual(expected.Order()))
                 problems.Add($"Request {id} ({status}) has the outbox messages [{string.Join(", ", kinds)}]; expected [{string.Join(", ", expected.Order())}].");

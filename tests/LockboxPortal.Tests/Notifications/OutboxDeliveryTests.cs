@@ -36,6 +36,7 @@ public sealed class OutboxDeliveryTests : IAsyncLifetime
     [Fact]
     public async Task Filing_a_request_emails_the_approvers_and_alternate_addresses_with_text_and_html()
     {
+        await _f.TurnOffOpenerEmailsAsync(Uma); // this test counts the approvers' and the engineer's mail
         var settings = await _f.As(Carol, sp => sp.GetRequiredService<AdministrationService>().GetSettingsAsync());
         await _f.As(Carol, sp => sp.GetRequiredService<AdministrationService>().SetAlternateEmailsAsync(["secops@contoso.com"], settings.Version));
         var r = await _f.PendingContosoRequestAsync();
@@ -114,8 +115,9 @@ public sealed class OutboxDeliveryTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task With_lockbox_off_only_the_engineer_is_emailed()
+    public async Task With_lockbox_off_the_approvers_are_not_emailed_and_the_engineer_is()
     {
+        await _f.TurnOffOpenerEmailsAsync(Uma); // this test counts the approvers' and the engineer's mail
         await _f.Db(db => db.Tenants.ExecuteUpdateAsync(s => s.SetProperty(t => t.LockboxEnabled, false)));
         var r = await _f.PendingContosoRequestAsync();
         Assert.Equal(AccessRequestStatus.Approved, r.Status);
@@ -130,6 +132,7 @@ public sealed class OutboxDeliveryTests : IAsyncLifetime
     [Fact]
     public async Task Two_dispatchers_racing_on_one_database_send_each_message_once()
     {
+        await _f.TurnOffOpenerEmailsAsync(Uma); // this test counts the approvers' and the engineer's mail
         for (var i = 0; i < 12; i++) await _f.PendingContosoRequestAsync();
         var a = _f.Dispatcher();
         var b = _f.AnotherDispatcher();
@@ -153,6 +156,7 @@ public sealed class OutboxDeliveryTests : IAsyncLifetime
     [Fact]
     public async Task A_dispatcher_that_dies_after_claiming_leaves_the_message_to_another_once_its_lease_lapses()
     {
+        await _f.TurnOffOpenerEmailsAsync(Uma); // this test counts the approvers' and the engineer's mail
         await _f.PendingContosoRequestAsync();
         var dead = await _f.AnotherDispatcher().ClaimAsync(CancellationToken.None);
         Assert.Single(dead.Messages);
@@ -173,6 +177,7 @@ public sealed class OutboxDeliveryTests : IAsyncLifetime
     [Fact]
     public async Task A_portal_stopped_after_the_commit_and_before_the_send_delivers_exactly_once_after_restart()
     {
+        await _f.TurnOffOpenerEmailsAsync(Uma); // this test counts the approvers' and the engineer's mail
         // The request commits with its outbox row, and the process stops before its dispatcher runs.
         await _f.PendingContosoRequestAsync();
         Assert.Equal(OutboxStatus.Pending, Assert.Single(await _f.OutboxAsync()).Status);
@@ -193,6 +198,7 @@ public sealed class OutboxDeliveryTests : IAsyncLifetime
     {
         await using var f = MailTesting.SmtpPortal(SmtpTestServer.FreePort());
         await f.InitializeAsync();
+        await f.TurnOffOpenerEmailsAsync(Uma); // this test counts the approvers' and the engineer's mail
         var port = int.Parse(f.Configuration["Email:Smtp:Port"]!);
         await f.PendingContosoRequestAsync();
 
@@ -230,6 +236,7 @@ public sealed class OutboxDeliveryTests : IAsyncLifetime
     {
         await using var f = MailTesting.SmtpPortal(_smtp.Port, services: services => services.AddSingleton<ILockboxDbContextFactory, FailingSaveFactory>());
         await f.InitializeAsync();
+        await f.TurnOffOpenerEmailsAsync(Uma); // this test counts the approvers' and the engineer's mail
         var r = await f.PendingContosoRequestAsync();
         FailingSaveFactory.FailWhen = db => db.ChangeTracker.Entries<OutboxMessage>()
             .Any(e => e.State == EntityState.Added && e.Entity.Kind == OutboxKinds.RequestApproved);
@@ -253,6 +260,7 @@ public sealed class OutboxDeliveryTests : IAsyncLifetime
     [Fact]
     public async Task Header_text_in_user_written_fields_never_becomes_a_header()
     {
+        await _f.TurnOffOpenerEmailsAsync(Uma); // this test counts the approvers' and the engineer's mail
         var ticket = await _f.OpenTicketAsync(Uma);
         var sneaky = Mia with { Name = "Mia Chen\r\nBcc: evil@example.com\r\nX-Injected: name" };
         await _f.As(sneaky, sp => sp.GetRequiredService<LockboxCommands>().FileAsync(Scenario.Request(ticket.Number) with
@@ -307,6 +315,7 @@ public sealed class OutboxDeliveryTests : IAsyncLifetime
     [Fact]
     public async Task A_server_that_refuses_the_message_fails_it_at_once_with_the_servers_answer()
     {
+        await _f.TurnOffOpenerEmailsAsync(Uma); // this test counts the approvers' and the engineer's mail
         _smtp.Answer = () => new SmtpResponse(SmtpReplyCode.TransactionFailed, "Rejected by policy");
         await _f.PendingContosoRequestAsync();
 
@@ -326,6 +335,7 @@ public sealed class OutboxDeliveryTests : IAsyncLifetime
         await using var bad = new MisbehavingServer(hangUp);
         await using var f = MailTesting.SmtpPortal(bad.Port, s => s["Email:Smtp:ConnectTimeout"] = "00:00:01");
         await f.InitializeAsync();
+        await f.TurnOffOpenerEmailsAsync(Uma); // this test counts the approvers' and the engineer's mail
 
         var clock = Stopwatch.StartNew();
         var r = await f.PendingContosoRequestAsync();

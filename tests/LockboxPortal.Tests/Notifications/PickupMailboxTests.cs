@@ -1,4 +1,5 @@
 using LockboxPortal.Application.Notifications;
+using LockboxPortal.Infrastructure.Demo;
 using LockboxPortal.Infrastructure.Notifications;
 using LockboxPortal.Tests.Support;
 using Microsoft.EntityFrameworkCore;
@@ -19,6 +20,7 @@ public sealed class PickupMailboxTests : IAsyncLifetime
     {
         var folder = _f.Services.GetRequiredService<PickupFolder>();
         Assert.Equal(Path.Combine(Path.GetDirectoryName(_f.DatabasePath)!, "data", "mail"), folder.Path);
+        await _f.TurnOffOpenerEmailsAsync(DemoPersonas.Uma); // only the approvers' email
         var r = await _f.PendingContosoRequestAsync();
 
         Assert.Equal(1, (await _f.DispatchAsync()).Sent);
@@ -39,6 +41,7 @@ public sealed class PickupMailboxTests : IAsyncLifetime
     [Fact]
     public async Task Sending_the_same_message_again_replaces_its_file_rather_than_adding_one()
     {
+        await _f.TurnOffOpenerEmailsAsync(DemoPersonas.Uma);
         await _f.PendingContosoRequestAsync();
         var row = Assert.Single(await _f.OutboxAsync());
         var transport = _f.Services.GetRequiredService<IEmailTransport>();

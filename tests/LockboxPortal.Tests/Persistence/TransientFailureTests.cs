@@ -50,7 +50,11 @@ public sealed class TransientFailureTests : IAsyncLifetime
         var trail = await _f.Db(db => db.AuditEntries.Where(e => e.Sequence > 0).OrderBy(e => e.Sequence).Skip(auditBefore).Select(e => e.Action).ToListAsync());
         Assert.Equal([AuditActions.RequestApproved, AuditActions.GrantIssued], trail);
         Assert.Equal(1, await _f.Db(db => db.AccessGrants.CountAsync(g => g.RequestId == pending.Id)));
-        Assert.Equal(outboxBefore + 1, await _f.Db(db => db.OutboxMessages.CountAsync()));
+        // Once each: the engineer's email and the opener's.
+        Assert.Equal(outboxBefore + 2, await _f.Db(db => db.OutboxMessages.CountAsync()));
+        var subjects = await _f.Db(db => db.OutboxMessages.Where(m => m.AccessRequestId == pending.Id).Select(m => m.Subject).ToListAsync());
+        Assert.Single(subjects, x => x.StartsWith("Approved:", StringComparison.Ordinal));
+        Assert.Single(subjects, x => x.StartsWith("Access approved", StringComparison.Ordinal));
         Assert.Equal(AccessRequestStatus.Approved, await _f.Db(db => db.AccessRequests.Where(r => r.Id == pending.Id).Select(r => r.Status).SingleAsync()));
     }
 

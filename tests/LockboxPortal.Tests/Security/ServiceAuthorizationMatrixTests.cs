@@ -7,6 +7,7 @@ using LockboxPortal.Application.Common;
 using LockboxPortal.Application.Lockbox;
 using LockboxPortal.Application.Notifications;
 using LockboxPortal.Application.Tickets;
+using LockboxPortal.Application.Users;
 using LockboxPortal.Domain.Lockbox;
 using LockboxPortal.Infrastructure.Demo;
 using LockboxPortal.Tests.ServicePrincipals;
@@ -83,6 +84,9 @@ public sealed class ServiceAuthorizationMatrixTests(ITestOutputHelper output) : 
         new("ServicePrincipalService.GetAsync", sp => S<ServicePrincipalService>(sp).GetAsync(_servicePrincipal.Id), "carol"),
         new("ServicePrincipalService.ListResourceGroupsAsync", sp => S<ServicePrincipalService>(sp).ListResourceGroupsAsync(SpTestData.Subscription), "carol", "frank"),
         new("ServicePrincipalService.RotateAsync", sp => S<ServicePrincipalService>(sp).RotateAsync(_servicePrincipal.Id, new RotateCredentialCommand(), _servicePrincipal.Version), "carol"),
+        new("UserPreferencesService.GetOpenerNotificationsAsync", sp => S<UserPreferencesService>(sp).GetOpenerNotificationsAsync(), "carol", "adam", "uma", "frank", "fiona"),
+        // Each customer changes only their own preference: Uma's, by anyone but Uma, is refused.
+        new("UserPreferencesService.SetOpenerNotificationsAsync", sp => S<UserPreferencesService>(sp).SetOpenerNotificationsAsync(Uma.Oid, false), "uma"),
         new("ServicePrincipalService.DeleteAsync", sp => S<ServicePrincipalService>(sp).DeleteAsync(_servicePrincipal.Id), "carol"),
     ];
 
@@ -98,6 +102,7 @@ public sealed class ServiceAuthorizationMatrixTests(ITestOutputHelper output) : 
         ["GrantService.CheckAccessAsync"] = "called for a gateway, which it checks against the gateway's entitled tenants (AccessCheckTests)",
         ["AuditWriter.AppendAsync"] = "joins the transaction of a change its caller already authorized",
         ["NotificationComposer.RequestFiledAsync"] = "joins the transaction of a change its caller already authorized",
+        ["NotificationComposer.RequestDecidedAsync"] = "joins the transaction of a decision its caller (or the sweeper) already authorized",
         ["NotificationComposer.RequestReminderAsync"] = "joins the sweeper's transaction",
         ["NotificationComposer.LockboxSwitchedAsync"] = "joins the transaction of a change its caller already authorized",
         ["GrantIssuer.IssueAsync"] = "joins the transaction of an approval its caller already authorized",

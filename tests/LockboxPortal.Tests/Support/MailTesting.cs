@@ -1,4 +1,6 @@
 using LockboxPortal.Application.Notifications;
+using LockboxPortal.Application.Users;
+using LockboxPortal.Infrastructure.Demo;
 using LockboxPortal.Domain.Notifications;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -26,6 +28,13 @@ public static class MailTesting
     public static OutboxDispatcher AnotherDispatcher(this PortalFixture f) => ActivatorUtilities.CreateInstance<OutboxDispatcher>(f.Services);
 
     public static Task<DispatchResult> DispatchAsync(this PortalFixture f) => f.Dispatcher().RunOnceAsync();
+
+    /// <summary>
+    /// For tests about the approvers' and the engineer's mail: the ticket's opener turns her own emails off, as she
+    /// would on the Support tickets page, so the outbox holds only the mail the test is about.
+    /// </summary>
+    public static Task TurnOffOpenerEmailsAsync(this PortalFixture f, DemoPersona opener) =>
+        f.As(opener, sp => sp.GetRequiredService<UserPreferencesService>().SetOpenerNotificationsAsync(opener.Oid, false));
 
     public static Task<List<OutboxMessage>> OutboxAsync(this PortalFixture f) =>
         f.Db(db => db.OutboxMessages.AsNoTracking().OrderBy(m => m.CreatedAt).ThenBy(m => m.Kind).ToListAsync());

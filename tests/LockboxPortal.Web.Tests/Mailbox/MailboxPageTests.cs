@@ -3,6 +3,7 @@ using Bunit;
 using LockboxPortal.Application.Lockbox;
 using LockboxPortal.Application.Notifications;
 using LockboxPortal.Application.Tickets;
+using LockboxPortal.Application.Users;
 using LockboxPortal.Infrastructure.Demo;
 using LockboxPortal.Tests.Support;
 using LockboxPortal.Web.Tests.Support;
@@ -23,6 +24,12 @@ public sealed class MailboxPageTests : PortalTestContext
 
     private async Task<AccessRequestDto> FileAndDeliverAsync(string justification)
     {
+        // The mailbox is to show one email, the approvers': Uma, who opens the ticket, turned her own off.
+        await As(DemoPersonas.Uma, async sp =>
+        {
+            await sp.GetRequiredService<UserPreferencesService>().SetOpenerNotificationsAsync(DemoPersonas.Uma.Oid, false);
+            return 0;
+        });
         var ticket = await As(DemoPersonas.Uma, sp => sp.GetRequiredService<TicketService>().OpenAsync(new OpenTicketCommand(
             "Cluster API unreachable", "The API server answers 503 since the upgrade.", Domain.Tickets.TicketSeverity.A,
             "Azure Red Hat OpenShift", null, "Microsoft")));
@@ -106,7 +113,7 @@ public sealed class MailboxHostTests(Xunit.Abstractions.ITestOutputHelper output
         MailboxItem? item = null;
         while (item is null && clock.Elapsed < TimeSpan.FromSeconds(30))
         {
-            item = (await mailbox.ListAsync(50)).FirstOrDefault(i => i.Subject.Contains(request.TicketNumber));
+            item = (await mailbox.ListAsync(50)).FirstOrDefault(i => i.Subject.Contains(request.TicketNumber) && i.To.Contains("carol.diaz@contoso.com"));
             if (item is null) await Task.Delay(50);
         }
         Assert.NotNull(item);

@@ -1,0 +1,30 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace LockboxPortal.Migrations.SqlServer.Migrations
+{
+    /// <inheritdoc />
+    public partial class OpenerNotifications : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<bool>(
+                name: "OpenerNotifications",
+                table: "UserProfiles",
+                type: "bit",
+                nullable: false,
+                // Users already known are emailed until they turn it off, like a user signing in for the first time.
+                defaultValue: true);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropColumn(
+                name: "OpenerNotifications",
+                table: "UserProfiles");
+        }
+    }
+}
