@@ -61,6 +61,7 @@ public static class DependencyInjection
         services.AddScoped<AuditService>();
         services.AddScoped<GrantService>();
         services.AddScoped<AuditEventFeed>();
+        services.AddScoped<WebhookService>();
         services.AddSingleton<NotificationComposer>();
         services.AddScoped<LockboxQueries>();
         services.AddScoped<LockboxCommands>();

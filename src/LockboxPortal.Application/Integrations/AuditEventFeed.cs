@@ -109,7 +109,7 @@ public sealed class AuditEventFeed(ILockboxDbContextFactory dbFactory, RefusalAu
             .AsAsyncEnumerable();
         await foreach (var e in rows.WithCancellation(ct))
         {
-            yield return new AuditEvent($"{tenant:N}-{e.Sequence.ToString(CultureInfo.InvariantCulture)}", e.Sequence, e.OccurredAt.ToUniversalTime(),
+            yield return new AuditEvent(WebhookOutbox.EventIdOf(tenant, e.Sequence), e.Sequence, e.OccurredAt.ToUniversalTime(),
                 e.Action, e.Actor, e.ActorOid, e.Target, tenant, e.Details, e.PreviousHash, e.Hash,
                 new AuditEventCursor(tenant, e.Sequence).Encode());
         }

@@ -4,15 +4,33 @@ using LockboxPortal.Application.Common;
 
 namespace LockboxPortal.Application.Integrations;
 
+/// <summary>Delivery settings (<c>Webhooks</c> section). Whether loopback targets are allowed is not among them: only the Development environment allows them.</summary>
 public sealed class WebhookOptions
 {
     public const string Section = "Webhooks";
 
-    /// <summary>
-    /// Accept http:// and loopback targets (a receiver on the developer's own machine). On only in the Development
-    /// environment: the host sets it from the environment, never from configuration.
-    /// </summary>
-    public bool AllowLoopbackTargets { get; set; }
+    /// <summary>Attempts before a delivery is marked failed (a Global Administrator can redeliver it).</summary>
+    public int MaxAttempts { get; set; } = 8;
+
+    /// <summary>Delay before the second attempt; it doubles per attempt up to <see cref="MaxRetryDelay"/>, each ±20 % at random.</summary>
+    public TimeSpan FirstRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromHours(2);
+
+    /// <summary>How long a receiver has to answer.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
+    public int BatchSize { get; set; } = 20;
+
+    /// <summary>How long a claimed delivery stays with the instance that claimed it; longer than <see cref="Timeout"/>.</summary>
+    public TimeSpan ClaimLease { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>The wait after failed attempt <paramref name="attempt"/> (1-based): exponential, capped, jittered so receivers coming back are not hit by every sender at once.</summary>
+    public TimeSpan Backoff(int attempt, double random)
+    {
+        var exponential = FirstRetryDelay.TotalMilliseconds * Math.Pow(2, Math.Clamp(attempt - 1, 0, 30));
+        var capped = Math.Min(exponential, MaxRetryDelay.TotalMilliseconds);
+        return TimeSpan.FromMilliseconds(capped * (0.8 + 0.4 * random));
+    }
 }
 
 /// <summary>
@@ -50,19 +68,22 @@ public sealed class WebhookTargets(bool allowLoopback, Func<string, Cancellation
     /// Resolves the host and returns its addresses, all of them allowed; throws <see cref="InputValidationException"/>
     /// naming the first forbidden one (a name with one internal address among public ones is refused whole).
     /// </summary>
-    public async Task<IPAddress[]> ResolveAsync(Uri uri, CancellationToken ct)
+    public Task<IPAddress[]> ResolveAsync(Uri uri, CancellationToken ct) => ResolveAsync(uri.DnsSafeHost, ct);
+
+    /// <inheritdoc cref="ResolveAsync(Uri, CancellationToken)"/>
+    public async Task<IPAddress[]> ResolveAsync(string host, CancellationToken ct)
     {
         IPAddress[] addresses;
-        if (IPAddress.TryParse(uri.DnsSafeHost, out var literal)) addresses = [literal];
+        if (IPAddress.TryParse(host.Trim('[', ']'), out var literal)) addresses = [literal];
         else
         {
-            try { addresses = await _resolve(uri.DnsSafeHost, ct); }
-            catch (SocketException) { throw Invalid($"The host {uri.DnsSafeHost} does not resolve."); }
+            try { addresses = await _resolve(host, ct); }
+            catch (SocketException) { throw Invalid($"The host {host} does not resolve."); }
         }
-        if (addresses.Length == 0) throw Invalid($"The host {uri.DnsSafeHost} does not resolve.");
+        if (addresses.Length == 0) throw Invalid($"The host {host} does not resolve.");
         foreach (var address in addresses)
             if (Forbidden(address) is { } why)
-                throw Invalid($"{uri.DnsSafeHost} resolves to {why} ({address}); webhooks only go to public addresses.");
+                throw Invalid($"{host} resolves to {why} ({address}); webhooks only go to public addresses.");
         return addresses;
     }
 
