@@ -2,6 +2,7 @@ using FluentValidation;
 using LockboxPortal.Application.Administration;
 using LockboxPortal.Application.Audit;
 using LockboxPortal.Application.Grants;
+using LockboxPortal.Application.Integrations;
 using LockboxPortal.Application.Lockbox;
 using LockboxPortal.Application.Notifications;
 using LockboxPortal.Application.Security;
@@ -59,6 +60,8 @@ public static class DependencyInjection
         services.AddSingleton<GrantIssuer>();
         services.AddScoped<AuditService>();
         services.AddScoped<GrantService>();
+        services.AddScoped<AuditEventFeed>();
+        services.AddScoped<WebhookService>();
         services.AddSingleton<NotificationComposer>();
         services.AddScoped<LockboxQueries>();
         services.AddScoped<LockboxCommands>();

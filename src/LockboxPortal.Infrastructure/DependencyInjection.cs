@@ -5,6 +5,7 @@ using LockboxPortal.Infrastructure.Audit;
 using LockboxPortal.Infrastructure.Events;
 using LockboxPortal.Infrastructure.Notifications;
 using LockboxPortal.Infrastructure.Grants;
+using LockboxPortal.Infrastructure.Integrations;
 using LockboxPortal.Infrastructure.Persistence;
 using LockboxPortal.Infrastructure.Scaling;
 using LockboxPortal.Infrastructure.ServicePrincipals;
@@ -51,6 +52,7 @@ public static class DependencyInjection
         services.AddGrantSigning(configuration, contentRoot);
         services.AddAuditAnchoring(configuration, contentRoot);
         services.AddServicePrincipals(configuration);
+        services.AddWebhooks(configuration);
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         return services;
     }

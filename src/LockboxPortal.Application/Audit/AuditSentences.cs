@@ -34,6 +34,10 @@ public static class AuditSentences
         [AuditActions.ServicePrincipalDeleted] = "Service principal deleted",
         [AuditActions.AuditChainsSplit] = "Audit log split per tenant",
         [AuditActions.TenantOnboarded] = "Tenant set up",
+        [AuditActions.WebhookCreated] = "Webhook added",
+        [AuditActions.WebhookSecretRotated] = "Webhook secret rotated",
+        [AuditActions.WebhookDeleted] = "Webhook deleted",
+        [AuditActions.WebhookRedelivered] = "Webhook event sent again",
     };
 
     /// <summary>The readable name of an action; an action this version does not know keeps its raw name.</summary>
@@ -68,6 +72,10 @@ public static class AuditSentences
             AuditActions.ServicePrincipalDeleted => $"{actor} deleted service principal {d.Text("displayName") ?? subject}",
             AuditActions.AuditChainsSplit => "The audit log was split into one chain per tenant",
             AuditActions.TenantOnboarded => $"{Capital(subject)} was set up in the portal",
+            AuditActions.WebhookCreated => $"{actor} added a webhook to {d.Text("url") ?? e.Target}",
+            AuditActions.WebhookSecretRotated => $"{actor} rotated the secret of the webhook to {d.Text("url") ?? e.Target}",
+            AuditActions.WebhookDeleted => $"{actor} deleted the webhook to {d.Text("url") ?? e.Target}",
+            AuditActions.WebhookRedelivered => $"{actor} sent a webhook event again",
             _ => $"{actor}: {ActionName(e.Action)} on {e.Target}",
         };
     }

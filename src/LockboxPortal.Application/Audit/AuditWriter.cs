@@ -79,6 +79,7 @@ public sealed class AuditWriter(TimeProvider time)
         }
         (position.Sequence, position.LastHash) = (entry.Sequence, entry.Hash);
         db.AuditEntries.Add(entry);
+        await Integrations.WebhookOutbox.EnqueueAsync(db, entry, ct);
         return entry;
     }
 

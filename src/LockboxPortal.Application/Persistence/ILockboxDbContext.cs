@@ -1,5 +1,6 @@
 using LockboxPortal.Domain.Audit;
 using LockboxPortal.Domain.Grants;
+using LockboxPortal.Domain.Integrations;
 using LockboxPortal.Domain.Lockbox;
 using LockboxPortal.Domain.Notifications;
 using LockboxPortal.Domain.ServicePrincipals;
@@ -29,6 +30,9 @@ public interface ILockboxDbContext : IAsyncDisposable
     DbSet<ResourceGroup> ResourceGroups { get; }
     DbSet<ServicePrincipal> ServicePrincipals { get; }
     DbSet<ServicePrincipalCredential> ServicePrincipalCredentials { get; }
+    DbSet<WebhookEndpoint> WebhookEndpoints { get; }
+    DbSet<WebhookDelivery> WebhookDeliveries { get; }
+    DbSet<WebhookDeliveryAttempt> WebhookDeliveryAttempts { get; }
 
     DatabaseFacade Database { get; }
     ChangeTracker ChangeTracker { get; }

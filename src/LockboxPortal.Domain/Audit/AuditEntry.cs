@@ -75,6 +75,10 @@ public static class AuditActions
     public const string ServicePrincipalRotated = "service-principal.rotated";
     public const string ServicePrincipalDeleted = "service-principal.deleted";
     public const string AuditChainsSplit = "audit.chains-split";
+    public const string WebhookCreated = "webhook.created";
+    public const string WebhookSecretRotated = "webhook.secret-rotated";
+    public const string WebhookDeleted = "webhook.deleted";
+    public const string WebhookRedelivered = "webhook.redelivered";
 
     /// <summary>Every constant above, in declaration order.</summary>
     public static IReadOnlyList<string> All { get; } = typeof(AuditActions)

@@ -1,12 +1,13 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
 using LockboxPortal.Infrastructure.Demo;
 using LockboxPortal.Infrastructure.Persistence;
 using LockboxPortal.Web.Components;
 using LockboxPortal.Web.Components.Layout;
 using LockboxPortal.Web.Endpoints;
+using LockboxPortal.Web.Integrations;
 using LockboxPortal.Web.Security;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
-using System.Globalization;
-using System.Text.RegularExpressions;
 using MudBlazor.Services;
 
 namespace LockboxPortal.Web.Extensions;
@@ -113,6 +114,7 @@ public static partial class WebExtensions
         app.MapAccountEndpoints(app.Configuration);
         app.MapPortalGrants();
         app.MapAuditEndpoints();
+        app.MapAuditEventEndpoints();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

@@ -12,6 +12,8 @@ using LockboxPortal.Domain.Lockbox;
 using LockboxPortal.Infrastructure.Demo;
 using LockboxPortal.Tests.ServicePrincipals;
 using LockboxPortal.Tests.Support;
+using LockboxPortal.Application.Integrations;
+using LockboxPortal.Domain.Audit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
@@ -31,14 +33,19 @@ public sealed class ServiceAuthorizationMatrixTests(ITestOutputHelper output) : 
     private TicketDto _ticket = null!;
     private Guid _contosoMessage;
     private ServicePrincipalDto _servicePrincipal = null!;
+    private WebhookEndpointDto _webhook = null!;
+    private Guid _webhookDelivery;
 
     public async Task InitializeAsync()
     {
         await _f.InitializeAsync();
         _pending = await _f.PendingContosoRequestAsync();
         var other = await _f.PendingContosoRequestAsync();
+        // A documentation address (TEST-NET-1): nothing here dispatches, and nothing could be reached there.
+        _webhook = (await _f.As(Carol, sp => S<WebhookService>(sp).CreateAsync(new CreateWebhookCommand("https://192.0.2.10/hook", [AuditActions.RequestApproved])))).Endpoint;
         _approved = await _f.Lockbox(Carol, s => s.ApproveAsync(other.Id, new ApproveCommand()));
         _ticket = await _f.As(Uma, sp => sp.GetRequiredService<TicketService>().GetAsync(_pending.TicketId));
+        _webhookDelivery = await _f.Db(db => db.WebhookDeliveries.Where(d => d.EndpointId == _webhook.Id).Select(d => d.Id).FirstAsync());
         _contosoMessage = await _f.Db(db => db.OutboxMessages.Where(m => m.TenantId == ContosoTenant).Select(m => m.Id).FirstAsync());
         await _f.As(Carol, sp => S<ServicePrincipalService>(sp).CreateAsync(SpTestData.Command()));
         _servicePrincipal = (await _f.As(Carol, sp => S<ServicePrincipalService>(sp).ListAsync(new ServicePrincipalListQuery()))).Items.Single();
@@ -88,6 +95,12 @@ public sealed class ServiceAuthorizationMatrixTests(ITestOutputHelper output) : 
         // Each customer changes only their own preference: Uma's, by anyone but Uma, is refused.
         new("UserPreferencesService.SetOpenerNotificationsAsync", sp => S<UserPreferencesService>(sp).SetOpenerNotificationsAsync(Uma.Oid, false), "uma"),
         new("ServicePrincipalService.DeleteAsync", sp => S<ServicePrincipalService>(sp).DeleteAsync(_servicePrincipal.Id), "carol"),
+        new("WebhookService.ListAsync", sp => S<WebhookService>(sp).ListAsync(), "carol", "frank"),
+        new("WebhookService.CreateAsync", sp => S<WebhookService>(sp).CreateAsync(new CreateWebhookCommand("https://192.0.2.11/hook", [AuditActions.RequestDenied])), "carol", "frank"),
+        new("WebhookService.RotateSecretAsync", sp => S<WebhookService>(sp).RotateSecretAsync(_webhook.Id), "carol"),
+        new("WebhookService.DeleteAsync", sp => S<WebhookService>(sp).DeleteAsync(_webhook.Id), "carol"),
+        new("WebhookService.DeliveriesAsync", sp => S<WebhookService>(sp).DeliveriesAsync(_webhook.Id), "carol"),
+        new("WebhookService.RedeliverAsync", sp => S<WebhookService>(sp).RedeliverAsync(_webhookDelivery), "carol"),
     ];
 
     /// <summary>
@@ -110,6 +123,7 @@ public sealed class ServiceAuthorizationMatrixTests(ITestOutputHelper output) : 
         ["AuditCheckpointer.CheckpointAsync"] = "a background worker and the operator's CLI verb",
         ["RefusalAuditor.WriteQueuedAsync"] = "a background worker",
         ["OutboxDispatcher.RunOnceAsync"] = "a background worker",
+        ["WebhookTargets.ResolveAsync"] = "a check of a URL, run by WebhookService after it authorized the caller and by the delivery's connection",
         ["LifecycleSweeper.SweepAsync"] = "a background worker acting for the clock",
         ["AuditVerifier.VerifyAllAsync"] = "the operator's CLI verb over every chain",
         ["AuditRechainer.RechainAsync"] = "the start-up migration step and the operator's CLI verb",

@@ -1,0 +1,120 @@
+using System.Net.Sockets;
+using LockboxPortal.Application.Integrations;
+using LockboxPortal.Application.Notifications;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace LockboxPortal.Infrastructure.Integrations;
+
+public static class WebhookRegistration
+{
+    public static IServiceCollection AddWebhooks(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<WebhookOptions>().Bind(configuration.GetSection(WebhookOptions.Section))
+            .Validate(o => o.MaxAttempts > 0 && o.FirstRetryDelay > TimeSpan.Zero && o.MaxRetryDelay >= o.FirstRetryDelay,
+                "Webhooks:MaxAttempts, FirstRetryDelay and MaxRetryDelay must be positive, MaxRetryDelay at least FirstRetryDelay.")
+            .Validate(o => o.Timeout > TimeSpan.Zero && o.ClaimLease > o.Timeout && o.BatchSize > 0 && o.PollInterval > TimeSpan.Zero,
+                "Webhooks:Timeout, PollInterval and BatchSize must be positive and ClaimLease longer than Timeout.")
+            .ValidateOnStart();
+        // Loopback (and http) targets only where a developer runs a receiver on the same machine; no environment known means production rules.
+        services.AddSingleton(sp => new WebhookTargets(sp.GetService<IHostEnvironment>()?.IsDevelopment() == true));
+        services.AddSingleton<IWebhookSecretProtector, DataProtectionWebhookSecretProtector>();
+        services.AddSingleton<WebhookDispatcher>();
+        services.AddHostedService<WebhookDispatchWorker>();
+        services.AddHttpClient(WebhookDispatcher.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
+            {
+                // A redirect could lead anywhere, internal addresses included: a receiver answers where it was registered.
+                AllowAutoRedirect = false,
+                UseCookies = false,
+                UseProxy = false,
+                PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+                // Resolve and check at every connection and connect to the checked address itself, so a name
+                // that resolves elsewhere after registration (DNS rebinding) reaches nothing internal.
+                ConnectCallback = async (context, ct) =>
+                {
+                    var addresses = await sp.GetRequiredService<WebhookTargets>().ResolveAsync(context.DnsEndPoint.Host, ct);
+                    var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                    try
+                    {
+                        await socket.ConnectAsync(addresses, context.DnsEndPoint.Port, ct);
+                        return new NetworkStream(socket, ownsSocket: true);
+                    }
+                    catch
+                    {
+                        socket.Dispose();
+                        throw;
+                    }
+                },
+            });
+        return services;
+    }
+}
+
+internal sealed class DataProtectionWebhookSecretProtector(IDataProtectionProvider dataProtection) : IWebhookSecretProtector
+{
+    private readonly IDataProtector _protector = dataProtection.CreateProtector("LockboxPortal.Webhooks.Secrets.v1");
+
+    public string Protect(string secret) => _protector.Protect(secret);
+
+    public string Unprotect(string protectedSecret) => _protector.Unprotect(protectedSecret);
+}
+
+/// <summary>Runs the webhook dispatcher: at once after a local commit that may have queued events, otherwise every poll interval (retries, other instances' events).</summary>
+internal sealed class WebhookDispatchWorker(
+    WebhookDispatcher dispatcher,
+    IPortalEvents events,
+    IOptionsMonitor<WebhookOptions> options,
+    ILogger<WebhookDispatchWorker> logger) : BackgroundService
+{
+    private readonly SemaphoreSlim _wake = new(0, 1);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var onCommit = events.SubscribeToLocalCommits(_ => Wake());
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                WebhookDispatchResult round;
+                do round = await dispatcher.RunOnceAsync(stoppingToken);
+                while (round.Claimed >= options.CurrentValue.BatchSize);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                logger.LogError(ex, "Webhook dispatch failed; retrying at the next interval");
+            }
+            try
+            {
+                await _wake.WaitAsync(options.CurrentValue.PollInterval, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private Task Wake()
+    {
+        if (_wake.CurrentCount == 0)
+        {
+            try { _wake.Release(); } catch (SemaphoreFullException) { }
+        }
+        return Task.CompletedTask;
+    }
+
+    public override void Dispose()
+    {
+        _wake.Dispose();
+        base.Dispose();
+    }
+}
