@@ -64,57 +64,16 @@ internal sealed class DataProtectionWebhookSecretProtector(IDataProtectionProvid
     public string Unprotect(string protectedSecret) => _protector.Unprotect(protectedSecret);
 }
 
-/// <summary>Runs the webhook dispatcher: at once after a local commit that may have queued events, otherwise every poll interval (retries, other instances' events).</summary>
+/// <summary>Runs the webhook dispatcher (see <see cref="Workers.CommitWakenWorker"/>) every <see cref="WebhookOptions.PollInterval"/> at the latest.</summary>
 internal sealed class WebhookDispatchWorker(
     WebhookDispatcher dispatcher,
     IPortalEvents events,
     IOptionsMonitor<WebhookOptions> options,
-    ILogger<WebhookDispatchWorker> logger) : BackgroundService
+    ILogger<WebhookDispatchWorker> logger) : Workers.CommitWakenWorker(events, logger)
 {
-    private readonly SemaphoreSlim _wake = new(0, 1);
+    protected override string What => "Webhook";
+    protected override TimeSpan PollInterval => options.CurrentValue.PollInterval;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var onCommit = events.SubscribeToLocalCommits(_ => Wake());
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                WebhookDispatchResult round;
-                do round = await dispatcher.RunOnceAsync(stoppingToken);
-                while (round.Claimed >= options.CurrentValue.BatchSize);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                logger.LogError(ex, "Webhook dispatch failed; retrying at the next interval");
-            }
-            try
-            {
-                await _wake.WaitAsync(options.CurrentValue.PollInterval, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
-    }
-
-    private Task Wake()
-    {
-        if (_wake.CurrentCount == 0)
-        {
-            try { _wake.Release(); } catch (SemaphoreFullException) { }
-        }
-        return Task.CompletedTask;
-    }
-
-    public override void Dispose()
-    {
-        _wake.Dispose();
-        base.Dispose();
-    }
+    protected override async Task<bool> RunRoundAsync(CancellationToken ct) =>
+        (await dispatcher.RunOnceAsync(ct)).Claimed >= options.CurrentValue.BatchSize;
 }
