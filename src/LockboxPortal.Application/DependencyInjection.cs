@@ -60,6 +60,7 @@ public static class DependencyInjection
         services.AddSingleton<GrantIssuer>();
         services.AddScoped<AuditService>();
         services.AddScoped<GrantService>();
+        services.AddScoped<Transparency.AccessTrailService>();
         services.AddScoped<AuditEventFeed>();
         services.AddScoped<WebhookService>();
         services.AddSingleton<NotificationComposer>();

@@ -7,6 +7,7 @@ using LockboxPortal.Application.Common;
 using LockboxPortal.Application.Lockbox;
 using LockboxPortal.Application.Notifications;
 using LockboxPortal.Application.Tickets;
+using LockboxPortal.Application.Transparency;
 using LockboxPortal.Application.Users;
 using LockboxPortal.Domain.Lockbox;
 using LockboxPortal.Infrastructure.Demo;
@@ -101,6 +102,7 @@ public sealed class ServiceAuthorizationMatrixTests(ITestOutputHelper output) : 
         new("WebhookService.DeleteAsync", sp => S<WebhookService>(sp).DeleteAsync(_webhook.Id), "carol"),
         new("WebhookService.DeliveriesAsync", sp => S<WebhookService>(sp).DeliveriesAsync(_webhook.Id), "carol"),
         new("WebhookService.RedeliverAsync", sp => S<WebhookService>(sp).RedeliverAsync(_webhookDelivery), "carol"),
+        new("AccessTrailService.ListAsync", sp => S<AccessTrailService>(sp).ListAsync(_approved.Id), "carol", "adam", "uma", "mia"),
     ];
 
     /// <summary>
@@ -112,6 +114,8 @@ public sealed class ServiceAuthorizationMatrixTests(ITestOutputHelper output) : 
     {
         ["UserProfileService.RecordSignInAsync"] = "records the sign-in that creates the user",
         ["UserProfileService.RecordRefusalAsync"] = "records a refused sign-in, before there is a user",
+        ["AccessTrailService.ReportAsync"] = "called for a gateway, bound to the gateway's entitled tenants (AccessTrailTests)",
+        ["NotificationComposer.AccessAnomalyAsync"] = "joins the transaction of a gateway's report",
         ["GrantService.CheckAccessAsync"] = "called for a gateway, which it checks against the gateway's entitled tenants (AccessCheckTests)",
         ["AuditWriter.AppendAsync"] = "joins the transaction of a change its caller already authorized",
         ["NotificationComposer.RequestFiledAsync"] = "joins the transaction of a change its caller already authorized",
