@@ -830,6 +830,69 @@ namespace LockboxPortal.Migrations.SqlServer.Migrations
                     b.ToTable("SupportTickets");
                 });
 
+            modelBuilder.Entity("LockboxPortal.Domain.Transparency.AccessEvent", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)");
+
+                    b.Property<int>("Alerted")
+                        .HasColumnType("int");
+
+                    b.Property<bool?>("Allowed")
+                        .HasColumnType("bit");
+
+                    b.Property<int>("Anomalies")
+                        .HasColumnType("int");
+
+                    b.Property<string>("Caller")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("nvarchar(100)");
+
+                    b.Property<string>("EventId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("nvarchar(100)");
+
+                    b.Property<int>("Kind")
+                        .HasColumnType("int");
+
+                    b.Property<DateTimeOffset>("OccurredAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)");
+
+                    b.Property<DateTimeOffset>("RecordedAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<Guid>("RequestId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<string>("ResourceId")
+                        .IsRequired()
+                        .HasMaxLength(2048)
+                        .HasColumnType("nvarchar(2048)");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Caller", "EventId")
+                        .IsUnique();
+
+                    b.HasIndex("RequestId", "OccurredAt");
+
+                    b.ToTable("AccessEvents");
+                });
+
             modelBuilder.Entity("LockboxPortal.Domain.Users.UserProfile", b =>
                 {
                     b.Property<Guid>("Oid")
@@ -977,6 +1040,15 @@ namespace LockboxPortal.Migrations.SqlServer.Migrations
                     b.HasOne("LockboxPortal.Domain.Tenants.Tenant", null)
                         .WithMany()
                         .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LockboxPortal.Domain.Transparency.AccessEvent", b =>
+                {
+                    b.HasOne("LockboxPortal.Domain.Lockbox.AccessRequest", null)
+                        .WithMany()
+                        .HasForeignKey("RequestId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
                 });

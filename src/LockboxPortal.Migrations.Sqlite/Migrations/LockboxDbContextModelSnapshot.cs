@@ -825,6 +825,69 @@ namespace LockboxPortal.Migrations.Sqlite.Migrations
                     b.ToTable("SupportTickets");
                 });
 
+            modelBuilder.Entity("LockboxPortal.Domain.Transparency.AccessEvent", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Alerted")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool?>("Allowed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Anomalies")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Caller")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("EventId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Kind")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("OccurredAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("RecordedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("RequestId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ResourceId")
+                        .IsRequired()
+                        .HasMaxLength(2048)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Caller", "EventId")
+                        .IsUnique();
+
+                    b.HasIndex("RequestId", "OccurredAt");
+
+                    b.ToTable("AccessEvents");
+                });
+
             modelBuilder.Entity("LockboxPortal.Domain.Users.UserProfile", b =>
                 {
                     b.Property<Guid>("Oid")
@@ -970,6 +1033,15 @@ namespace LockboxPortal.Migrations.Sqlite.Migrations
                     b.HasOne("LockboxPortal.Domain.Tenants.Tenant", null)
                         .WithMany()
                         .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LockboxPortal.Domain.Transparency.AccessEvent", b =>
+                {
+                    b.HasOne("LockboxPortal.Domain.Lockbox.AccessRequest", null)
+                        .WithMany()
+                        .HasForeignKey("RequestId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
                 });
