@@ -1,3 +1,4 @@
+using System.Text.Json;
 using LockboxPortal.Application.Common;
 using LockboxPortal.Application.Grants;
 using LockboxPortal.Application.Transparency;
@@ -37,8 +38,28 @@ public static class AccessEventEndpoints
     }
 
     private static async Task<Results<Ok<AccessEventsReceipt>, ValidationProblem, ProblemHttpResult>> ReportAsync(
-        AccessEventsRequest? body, HttpContext http, AccessTrailService trail, CancellationToken ct)
+        HttpContext http, AccessTrailService trail, CancellationToken ct)
     {
+        // Read here rather than bound, so a malformed value is answered with the field it is in, like every other bad input.
+        AccessEventsRequest? body;
+        try
+        {
+            body = await http.Request.ReadFromJsonAsync<AccessEventsRequest>(ct);
+        }
+        catch (JsonException ex)
+        {
+            var field = string.IsNullOrEmpty(ex.Path) || ex.Path == "$" ? "body" : ex.Path.TrimStart('$', '.');
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                [field] = ["This value could not be read: send JSON as documented (times in ISO 8601 with an offset, ids as GUIDs)."],
+            }, title: "The events were not recorded", detail: "Nothing of this call was recorded. The body is not valid JSON of the documented shape.");
+        }
+        catch (InvalidOperationException)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = ["Send the events as application/json."] },
+                title: "The events were not recorded");
+        }
+
         var caller = new AccessCheckCaller(
             http.User.FindFirst(AccessCheckAuthentication.CallerClaim)!.Value,
             http.User.FindAll(AccessCheckAuthentication.TenantClaim).Select(c => Guid.TryParse(c.Value, out var t) ? t : Guid.Empty).ToHashSet());
