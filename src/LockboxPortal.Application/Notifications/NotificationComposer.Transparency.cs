@@ -22,4 +22,18 @@ public sealed partial class NotificationComposer
             [("Action", example.Action), ("Resource", example.ResourceId), ("When", Format(example.OccurredAt)), .. Facts(r)],
             RequestLink(r.Id), "See what was accessed");
     }
+
+    /// <summary>Asks the engineer for an account of the work done under the ended access, or reminds them of it.</summary>
+    public Task AttestationDueAsync(ILockboxDbContext db, AccessRequest r, Attestation a, bool reminder, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(a.EngineerEmail)) return Task.CompletedTask;
+        var overdue = a.IsOverdueAt(time.GetUtcNow());
+        Enqueue(db, reminder ? OutboxKinds.AttestationReminder : OutboxKinds.AttestationDue, r, [a.EngineerEmail],
+            (reminder ? (overdue ? "Overdue: " : "Reminder: ") : "") + $"tell the customer what you did for ticket {r.TicketNumber}",
+            $"Your access for ticket {r.TicketNumber} ended at {Format(a.AccessEndedAt)}. The customer asks for a short account of what you did " +
+            $"while you had access: which resources you used, what you read or changed, and why. Please give it by {Format(a.DueAt)}" +
+            (overdue ? " — it is overdue." : "."),
+            Facts(r), RequestLink(r.Id), "Give your account");
+        return Task.CompletedTask;
+    }
 }

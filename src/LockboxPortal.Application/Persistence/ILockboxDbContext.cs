@@ -35,6 +35,7 @@ public interface ILockboxDbContext : IAsyncDisposable
     DbSet<WebhookDelivery> WebhookDeliveries { get; }
     DbSet<WebhookDeliveryAttempt> WebhookDeliveryAttempts { get; }
     DbSet<AccessEvent> AccessEvents { get; }
+    DbSet<Attestation> Attestations { get; }
 
     DatabaseFacade Database { get; }
     ChangeTracker ChangeTracker { get; }

@@ -121,6 +121,24 @@ public static class AccessRequestLifecycle
         return rule;
     }
 
+    /// <summary>
+    /// The states granted access ends in: where the table's transitions out of Approved lead (revoked, completed). A
+    /// request that reads as one of them had access and has it no more, so its engineer owes an account of the work.
+    /// </summary>
+    public static IReadOnlyList<AccessRequestStatus> AccessEndedStates { get; } =
+        Table.Where(t => t.From == AccessRequestStatus.Approved).Select(t => t.To).Distinct().ToArray();
+
+    private static readonly Expression<Func<AccessRequest, DateTimeOffset, bool>> AccessEndedRule =
+        AccessEndedStates.Select(s => Effective[s]).Aggregate(Expressions.Or);
+
+    private static readonly Func<AccessRequest, DateTimeOffset, bool> CompiledAccessEnded = AccessEndedRule.Compile();
+
+    /// <summary>Requests whose access has ended as of <paramref name="now"/> (for queries).</summary>
+    public static Expression<Func<AccessRequest, bool>> AccessEnded(DateTimeOffset now) => Expressions.Bind(AccessEndedRule, now);
+
+    /// <summary>Whether the request's access has ended as of <paramref name="now"/>.</summary>
+    public static bool HasAccessEnded(this AccessRequest request, DateTimeOffset now) => CompiledAccessEnded(request, now);
+
     /// <summary>Requests whose status, as of <paramref name="now"/>, is <paramref name="status"/> (for queries).</summary>
     public static Expression<Func<AccessRequest, bool>> HasStatus(AccessRequestStatus status, DateTimeOffset now) =>
         Expressions.Bind(Effective[status], now);

@@ -6,4 +6,5 @@ namespace LockboxPortal.Infrastructure.Persistence;
 public partial class LockboxDbContext
 {
     public DbSet<AccessEvent> AccessEvents => Set<AccessEvent>();
+    public DbSet<Attestation> Attestations => Set<Attestation>();
 }

@@ -23,3 +23,19 @@ internal sealed class AccessEventConfiguration : IEntityTypeConfiguration<Access
         b.HasIndex(e => new { e.Caller, e.EventId }).IsUnique();
     }
 }
+
+internal sealed class AttestationConfiguration : IEntityTypeConfiguration<Attestation>
+{
+    public void Configure(EntityTypeBuilder<Attestation> b)
+    {
+        b.HasKey(a => a.RequestId);
+        b.Property(a => a.RequestId).ValueGeneratedNever();
+        b.Property(a => a.EngineerEmail).HasMaxLength(254);
+        b.Property(a => a.Account).HasMaxLength(Attestation.MaxAccountLength);
+        b.Property(a => a.ReviewedByName).HasMaxLength(200);
+        b.Property(a => a.ReviewNote).HasMaxLength(Attestation.MaxNoteLength);
+        b.HasOne<AccessRequest>().WithOne().HasForeignKey<Attestation>(a => a.RequestId).OnDelete(DeleteBehavior.Restrict);
+        // The worker's reminder query.
+        b.HasIndex(a => new { a.Status, a.NextReminderAt });
+    }
+}
