@@ -10,6 +10,9 @@ public enum LifecycleEvent
     Withdraw,
     Complete,
     Revoke,
+
+    /// <summary>The engineer ends their access before its window closes: the work is done.</summary>
+    End,
 }
 
 /// <summary>Where an event stands against its source state's deadline (the pending deadline, or the end of the access window).</summary>
@@ -42,6 +45,7 @@ public static class AccessRequestLifecycle
         new(AccessRequestStatus.CustomerNotified, LifecycleEvent.Expire, AccessRequestStatus.Expired, DeadlineRule.After),
         new(AccessRequestStatus.Approved, LifecycleEvent.Revoke, AccessRequestStatus.Revoked, DeadlineRule.Before),
         new(AccessRequestStatus.Approved, LifecycleEvent.Complete, AccessRequestStatus.Completed, DeadlineRule.After),
+        new(AccessRequestStatus.Approved, LifecycleEvent.End, AccessRequestStatus.Completed, DeadlineRule.Before),
     ];
 
     /// <summary>A new request waits for the customer, unless the customer has switched Lockbox off.</summary>

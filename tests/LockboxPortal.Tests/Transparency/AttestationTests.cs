@@ -71,6 +71,27 @@ public sealed class AttestationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_engineer_ends_the_access_early_so_the_grant_stops_and_the_account_is_due_at_once()
+    {
+        var r = await _f.PendingContosoRequestAsync(TimeSpan.FromHours(2));
+        r = await _f.Lockbox(Carol, s => s.ApproveAsync(r.Id, new ApproveCommand()));
+        _f.Time.Advance(TimeSpan.FromMinutes(40));
+
+        await Assert.ThrowsAsync<ForbiddenAccessException>(() => _f.Lockbox(Carol, s => s.EndAccessAsync(r.Id)));
+        await Assert.ThrowsAsync<NotFoundException>(() => _f.Lockbox(Ravi, s => s.EndAccessAsync(r.Id)));
+        var ended = await _f.Lockbox(Mia, s => s.EndAccessAsync(r.Id));
+
+        Assert.Equal((AccessRequestStatus.Completed, _f.Time.GetUtcNow(), "Mia Chen"), (ended.Status, ended.AccessEndsAt!.Value, ended.ClosedByName));
+        var check = await _f.As(null, sp => sp.GetRequiredService<Application.Grants.GrantService>().CheckAccessAsync(
+            new Application.Grants.AccessCheckCaller("gw", [ContosoTenant]), new Application.Grants.AccessCheckQuery(ContosoTenant, Mia.Email, Scenario.ResourceGroup)));
+        Assert.False(check.Allowed);
+        Assert.Single(await AuditAsync(AuditActions.RequestEnded));
+        var due = await Call(Mia, s => s.GetAsync(r.Id));
+        Assert.Equal((AttestationStatus.Due, _f.Time.GetUtcNow().AddDays(3)), (due!.Status, due.DueAt));
+        await Assert.ThrowsAsync<ConflictException>(() => _f.Lockbox(Mia, s => s.EndAccessAsync(r.Id)));
+    }
+
+    [Fact]
     public async Task The_engineer_gives_the_account_once_and_the_approvers_see_it_audited()
     {
         var r = await EndedAsync();

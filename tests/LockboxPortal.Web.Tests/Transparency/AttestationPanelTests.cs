@@ -63,6 +63,27 @@ public sealed class AttestationPanelTests : PortalPageTest
     }
 
     [Fact]
+    public async Task The_engineer_ends_the_access_from_the_request_page_and_is_asked_for_the_account()
+    {
+        var r = await PendingContosoRequestAsync();
+        await Decide(Carol, c => c.ApproveAsync(r.Id, new ApproveCommand()));
+        Assert.False((await Read(Carol, r.Id)).Can(RequestAction.End));
+
+        SignInAs(Mia);
+        var cut = RenderDetails(r.Id);
+        var dialogs = Render<MudDialogProvider>();
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=end-access]")));
+        var clicked = cut.InvokeAsync(() => cut.Find("[data-testid=end-access]").Click());
+        dialogs.WaitForAssertion(() => Assert.Contains("End your access now?", dialogs.Markup));
+        await dialogs.InvokeAsync(() => dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "End access").Click());
+        await clicked;
+
+        cut.WaitForAssertion(() => Assert.Contains("Completed", cut.Find("[data-testid=request-status]").TextContent));
+        Assert.Contains("Mia Chen ended the access", cut.Find("[data-testid=ending]").TextContent);
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=attestation-submit]")));
+    }
+
+    [Fact]
     public async Task An_approver_acknowledges_the_account()
     {
         var r = await EndedAsync();
