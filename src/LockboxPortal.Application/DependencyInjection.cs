@@ -60,6 +60,12 @@ public static class DependencyInjection
         services.AddSingleton<GrantIssuer>();
         services.AddScoped<AuditService>();
         services.AddScoped<GrantService>();
+        services.AddScoped<Transparency.AccessTrailService>();
+        services.AddOptions<Transparency.AttestationOptions>().Bind(configuration.GetSection(Transparency.AttestationOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidator<Transparency.SubmitAttestationCommand>, Transparency.SubmitAttestationValidator>();
+        services.AddSingleton<IValidator<Transparency.FlagAttestationCommand>, Transparency.FlagAttestationValidator>();
+        services.AddScoped<Transparency.AttestationService>();
+        services.AddSingleton<Transparency.AttestationSweeper>();
         services.AddScoped<AuditEventFeed>();
         services.AddScoped<WebhookService>();
         services.AddSingleton<NotificationComposer>();

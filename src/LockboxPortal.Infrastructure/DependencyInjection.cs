@@ -46,6 +46,7 @@ public static class DependencyInjection
         services.AddSingleton<IPortalEvents, InProcessPortalEvents>();
         services.AddRedisSharedState(configuration);
         services.AddHostedService<LifecycleSweepWorker>();
+        services.AddHostedService<AttestationWorker>();
         services.AddNotifications(configuration, contentRoot);
         // The key ring protects cookies, antiforgery tokens and the grant signing keys.
         services.AddPortalDataProtection(configuration, contentRoot);

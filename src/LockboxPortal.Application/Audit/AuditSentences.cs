@@ -38,6 +38,12 @@ public static class AuditSentences
         [AuditActions.WebhookSecretRotated] = "Webhook secret rotated",
         [AuditActions.WebhookDeleted] = "Webhook deleted",
         [AuditActions.WebhookRedelivered] = "Webhook event sent again",
+        [AuditActions.RequestEnded] = "Access ended by the engineer",
+        [AuditActions.AccessAnomaly] = "Unexpected use of access",
+        [AuditActions.AttestationRequested] = "Account of work requested",
+        [AuditActions.AttestationSubmitted] = "Account of work given",
+        [AuditActions.AttestationAcknowledged] = "Account of work acknowledged",
+        [AuditActions.AttestationFlagged] = "Account of work flagged for follow-up",
     };
 
     /// <summary>The readable name of an action; an action this version does not know keeps its raw name.</summary>
@@ -76,6 +82,12 @@ public static class AuditSentences
             AuditActions.WebhookSecretRotated => $"{actor} rotated the secret of the webhook to {d.Text("url") ?? e.Target}",
             AuditActions.WebhookDeleted => $"{actor} deleted the webhook to {d.Text("url") ?? e.Target}",
             AuditActions.WebhookRedelivered => $"{actor} sent a webhook event again",
+            AuditActions.RequestEnded => $"{actor} ended the access of {subject} before its window closed",
+            AuditActions.AccessAnomaly => $"{actor} reported a use of {subject} {d.Text("anomaly") ?? "outside its grant"}: {d.Text("action")} on {d.Text("resourceId")}",
+            AuditActions.AttestationRequested => $"The engineer was asked for an account of the work done under {subject}",
+            AuditActions.AttestationSubmitted => $"{actor} gave an account of the work done under {subject}",
+            AuditActions.AttestationAcknowledged => $"{actor} acknowledged the account of the work done under {subject}",
+            AuditActions.AttestationFlagged => $"{actor} flagged the account of the work done under {subject} for follow-up{Because(d.Text("note"))}",
             _ => $"{actor}: {ActionName(e.Action)} on {e.Target}",
         };
     }

@@ -25,7 +25,8 @@ public sealed class GrantService(
     ILockboxDbContextFactory dbFactory,
     ICurrentUser currentUser,
     TimeProvider time,
-    RefusalAuditor refusals)
+    RefusalAuditor refusals,
+    Transparency.AccessTrailService trail)
 {
     /// <summary>
     /// The signed grant of an approved request, for those who may see grants (<see cref="Visibility.Grants"/>);
@@ -67,18 +68,8 @@ public sealed class GrantService(
 
         var now = time.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var q = db.AccessRequests.AsNoTracking()
-            .Where(r => r.TenantId == query.TenantId && r.AccessStartsAt <= now)
-            .Where(AccessRequestLifecycle.HasStatus(AccessRequestStatus.Approved, now));
-        if (Guid.TryParse(engineer, out var oid))
-        {
-            q = q.Where(r => r.EngineerOid == oid);
-        }
-        else
-        {
-            var email = engineer.ToLowerInvariant();
-            q = q.Where(r => r.EngineerEmail.ToLower() == email);
-        }
+        var engineers = OfEngineer(db.AccessRequests.AsNoTracking().Where(r => r.TenantId == query.TenantId), engineer);
+        var q = engineers.Where(r => r.AccessStartsAt <= now).Where(AccessRequestLifecycle.HasStatus(AccessRequestStatus.Approved, now));
 
         var candidates = await q.Select(r => new { r.Id, r.ScopeKind, r.SubscriptionId, r.ResourceIds, r.AccessEndsAt }).Take(100).ToListAsync(ct);
         var match = candidates
@@ -86,6 +77,16 @@ public sealed class GrantService(
                 r.ResourceIds.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), query.ResourceId))
             .OrderByDescending(r => r.AccessEndsAt)
             .FirstOrDefault();
-        return match is null ? AccessCheckResult.Denied : new AccessCheckResult(true, match.Id, match.AccessEndsAt);
+        var result = match is null ? AccessCheckResult.Denied : new AccessCheckResult(true, match.Id, match.AccessEndsAt);
+        await trail.RecordCheckAsync(caller, query, engineers, result, ct);
+        return result;
+    }
+
+    /// <summary>The requests of the engineer a gateway names by object id or by email.</summary>
+    private static IQueryable<AccessRequest> OfEngineer(IQueryable<AccessRequest> q, string engineer)
+    {
+        if (Guid.TryParse(engineer, out var oid)) return q.Where(r => r.EngineerOid == oid);
+        var email = engineer.ToLowerInvariant();
+        return q.Where(r => r.EngineerEmail.ToLower() == email);
     }
 }

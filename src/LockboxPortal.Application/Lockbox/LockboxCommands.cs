@@ -167,6 +167,18 @@ public sealed class LockboxCommands(
         }, ct);
     }
 
+    /// <summary>The engineer is done before the window closes: access ends now, and the account of the work becomes due.</summary>
+    public async Task<AccessRequestDto> EndAccessAsync(Guid id, CancellationToken ct = default)
+    {
+        var user = currentUser.RequireEngineer();
+        return await DecideAsync(id, user, RequestAction.End, (r, now) =>
+        {
+            var endsAt = r.AccessEndsAt;
+            r.EndAccess(user.Name, now);
+            return (AuditActions.RequestEnded, new Dictionary<string, object?> { ["windowEndedAt"] = endsAt });
+        }, ct);
+    }
+
     /// <summary>Applies a domain transition to the request and says what to audit.</summary>
     private delegate (string Action, Dictionary<string, object?> Details) Transition(AccessRequest request, DateTimeOffset now);
 
@@ -202,7 +214,8 @@ public sealed class LockboxCommands(
 
             await audit.AppendAsync(db, new AuditRecord(auditAction, AccessRequestProjection.Target(r), user.Name, user.Oid, r.TenantId, details), token);
             if (signingKey is not null && r.Status == AccessRequestStatus.Approved) await grants.IssueAsync(db, r, signingKey, token);
-            if (action != RequestAction.Withdraw) await notifications.RequestDecidedAsync(db, r, r.Status, token);
+            // The engineer's own steps tell nobody: withdrawing happens before the customer decided, ending after.
+            if (action is not (RequestAction.Withdraw or RequestAction.End)) await notifications.RequestDecidedAsync(db, r, r.Status, token);
             return r;
         }, ct);
 

@@ -11,6 +11,7 @@ public enum RequestAction
     Deny,
     Revoke,
     Withdraw,
+    End,
 }
 
 /// <summary>
@@ -25,6 +26,7 @@ public static class RequestActions
         RequestAction.Deny => LifecycleEvent.Deny,
         RequestAction.Revoke => LifecycleEvent.Revoke,
         RequestAction.Withdraw => LifecycleEvent.Withdraw,
+        RequestAction.End => LifecycleEvent.End,
         _ => throw new ArgumentOutOfRangeException(nameof(action), action, null),
     };
 
@@ -39,6 +41,8 @@ public static class RequestActions
             "Only a Global Administrator or a Lockbox approver of this tenant can revoke access.",
         RequestAction.Withdraw when !(user.IsEngineer && r.EngineerOid == user.Oid) =>
             "Only the engineer who filed a request can withdraw it.",
+        RequestAction.End when !(user.IsEngineer && r.EngineerOid == user.Oid) =>
+            "Only the engineer who holds the access can end it early; the customer's approvers revoke it.",
         _ => null,
     };
 

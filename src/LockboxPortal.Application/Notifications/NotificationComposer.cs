@@ -14,7 +14,7 @@ namespace LockboxPortal.Application.Notifications;
 /// Writes notification emails to the outbox inside the caller's transaction. User-written text only
 /// ever lands in bodies (HTML-encoded there) and in a subject stripped of control characters.
 /// </summary>
-public sealed class NotificationComposer(IOptionsMonitor<PortalOptions> portal, IOptionsMonitor<EmailOptions> email, TimeProvider time)
+public sealed partial class NotificationComposer(IOptionsMonitor<PortalOptions> portal, IOptionsMonitor<EmailOptions> email, TimeProvider time)
 {
     /// <summary>Emails the approvers about a new pending request and schedules their reminder before its deadline.</summary>
     public async Task RequestFiledAsync(ILockboxDbContext db, AccessRequest r, CancellationToken ct)

@@ -6,6 +6,7 @@ using LockboxPortal.Domain.Notifications;
 using LockboxPortal.Domain.ServicePrincipals;
 using LockboxPortal.Domain.Tenants;
 using LockboxPortal.Domain.Tickets;
+using LockboxPortal.Domain.Transparency;
 using LockboxPortal.Domain.Users;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
@@ -33,6 +34,8 @@ public interface ILockboxDbContext : IAsyncDisposable
     DbSet<WebhookEndpoint> WebhookEndpoints { get; }
     DbSet<WebhookDelivery> WebhookDeliveries { get; }
     DbSet<WebhookDeliveryAttempt> WebhookDeliveryAttempts { get; }
+    DbSet<AccessEvent> AccessEvents { get; }
+    DbSet<Attestation> Attestations { get; }
 
     DatabaseFacade Database { get; }
     ChangeTracker ChangeTracker { get; }

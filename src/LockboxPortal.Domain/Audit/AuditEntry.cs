@@ -79,6 +79,12 @@ public static class AuditActions
     public const string WebhookSecretRotated = "webhook.secret-rotated";
     public const string WebhookDeleted = "webhook.deleted";
     public const string WebhookRedelivered = "webhook.redelivered";
+    public const string RequestEnded = "request.ended";
+    public const string AccessAnomaly = "access.anomaly";
+    public const string AttestationRequested = "attestation.requested";
+    public const string AttestationSubmitted = "attestation.submitted";
+    public const string AttestationAcknowledged = "attestation.acknowledged";
+    public const string AttestationFlagged = "attestation.flagged";
 
     /// <summary>Every constant above, in declaration order.</summary>
     public static IReadOnlyList<string> All { get; } = typeof(AuditActions)

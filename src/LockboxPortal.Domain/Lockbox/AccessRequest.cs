@@ -108,6 +108,13 @@ public class AccessRequest
         (ClosedAt, ClosedByName, ClosedReason, AccessEndsAt) = (now, byName, reason, now);
     }
 
+    /// <summary>The engineer ends the access early; like a revocation the window closes with it, but it completes: nobody cut it short.</summary>
+    public void EndAccess(string byName, DateTimeOffset now)
+    {
+        AccessRequestLifecycle.Move(this, LifecycleEvent.End, now);
+        (ClosedAt, ClosedByName, AccessEndsAt) = (now, byName, now);
+    }
+
     /// <summary>The pending deadline passed without a decision: closed by the clock when the deadline passed.</summary>
     public void Expire(DateTimeOffset now)
     {

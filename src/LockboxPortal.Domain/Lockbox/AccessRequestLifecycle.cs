@@ -10,6 +10,9 @@ public enum LifecycleEvent
     Withdraw,
     Complete,
     Revoke,
+
+    /// <summary>The engineer ends their access before its window closes: the work is done.</summary>
+    End,
 }
 
 /// <summary>Where an event stands against its source state's deadline (the pending deadline, or the end of the access window).</summary>
@@ -42,6 +45,7 @@ public static class AccessRequestLifecycle
         new(AccessRequestStatus.CustomerNotified, LifecycleEvent.Expire, AccessRequestStatus.Expired, DeadlineRule.After),
         new(AccessRequestStatus.Approved, LifecycleEvent.Revoke, AccessRequestStatus.Revoked, DeadlineRule.Before),
         new(AccessRequestStatus.Approved, LifecycleEvent.Complete, AccessRequestStatus.Completed, DeadlineRule.After),
+        new(AccessRequestStatus.Approved, LifecycleEvent.End, AccessRequestStatus.Completed, DeadlineRule.Before),
     ];
 
     /// <summary>A new request waits for the customer, unless the customer has switched Lockbox off.</summary>
@@ -120,6 +124,24 @@ public static class AccessRequestLifecycle
             rule = Expressions.Or(rule, Preconditions[lapse.Event]);
         return rule;
     }
+
+    /// <summary>
+    /// The states granted access ends in: where the table's transitions out of Approved lead (revoked, completed). A
+    /// request that reads as one of them had access and has it no more, so its engineer owes an account of the work.
+    /// </summary>
+    public static IReadOnlyList<AccessRequestStatus> AccessEndedStates { get; } =
+        Table.Where(t => t.From == AccessRequestStatus.Approved).Select(t => t.To).Distinct().ToArray();
+
+    private static readonly Expression<Func<AccessRequest, DateTimeOffset, bool>> AccessEndedRule =
+        AccessEndedStates.Select(s => Effective[s]).Aggregate(Expressions.Or);
+
+    private static readonly Func<AccessRequest, DateTimeOffset, bool> CompiledAccessEnded = AccessEndedRule.Compile();
+
+    /// <summary>Requests whose access has ended as of <paramref name="now"/> (for queries).</summary>
+    public static Expression<Func<AccessRequest, bool>> AccessEnded(DateTimeOffset now) => Expressions.Bind(AccessEndedRule, now);
+
+    /// <summary>Whether the request's access has ended as of <paramref name="now"/>.</summary>
+    public static bool HasAccessEnded(this AccessRequest request, DateTimeOffset now) => CompiledAccessEnded(request, now);
 
     /// <summary>Requests whose status, as of <paramref name="now"/>, is <paramref name="status"/> (for queries).</summary>
     public static Expression<Func<AccessRequest, bool>> HasStatus(AccessRequestStatus status, DateTimeOffset now) =>

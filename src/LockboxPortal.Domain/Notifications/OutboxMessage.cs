@@ -48,4 +48,7 @@ public static class OutboxKinds
     public const string RequestRevoked = "request-revoked";
     public const string LockboxSwitched = "lockbox-switched";
     public const string OpenerNotified = "opener-notified";
+    public const string AccessAnomaly = "access-anomaly";
+    public const string AttestationDue = "attestation-due";
+    public const string AttestationReminder = "attestation-reminder";
 }

@@ -830,6 +830,131 @@ namespace LockboxPortal.Migrations.SqlServer.Migrations
                     b.ToTable("SupportTickets");
                 });
 
+            modelBuilder.Entity("LockboxPortal.Domain.Transparency.AccessEvent", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)");
+
+                    b.Property<int>("Alerted")
+                        .HasColumnType("int");
+
+                    b.Property<bool?>("Allowed")
+                        .HasColumnType("bit");
+
+                    b.Property<int>("Anomalies")
+                        .HasColumnType("int");
+
+                    b.Property<string>("Caller")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("nvarchar(100)");
+
+                    b.Property<string>("EventId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("nvarchar(100)");
+
+                    b.Property<int>("Kind")
+                        .HasColumnType("int");
+
+                    b.Property<DateTimeOffset>("OccurredAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)");
+
+                    b.Property<DateTimeOffset>("RecordedAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<Guid>("RequestId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<string>("ResourceId")
+                        .IsRequired()
+                        .HasMaxLength(2048)
+                        .HasColumnType("nvarchar(2048)");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Caller", "EventId")
+                        .IsUnique();
+
+                    b.HasIndex("RequestId", "OccurredAt");
+
+                    b.ToTable("AccessEvents");
+                });
+
+            modelBuilder.Entity("LockboxPortal.Domain.Transparency.Attestation", b =>
+                {
+                    b.Property<Guid>("RequestId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<DateTimeOffset>("AccessEndedAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<string>("Account")
+                        .HasMaxLength(4000)
+                        .HasColumnType("nvarchar(4000)");
+
+                    b.Property<DateTimeOffset?>("AskedAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<DateTimeOffset>("DueAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<string>("EngineerEmail")
+                        .IsRequired()
+                        .HasMaxLength(254)
+                        .HasColumnType("nvarchar(254)");
+
+                    b.Property<Guid>("EngineerOid")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<DateTimeOffset?>("NextReminderAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<int>("RemindersSent")
+                        .HasColumnType("int");
+
+                    b.Property<string>("ReviewNote")
+                        .HasMaxLength(1000)
+                        .HasColumnType("nvarchar(1000)");
+
+                    b.Property<DateTimeOffset?>("ReviewedAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<string>("ReviewedByName")
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)");
+
+                    b.Property<Guid?>("ReviewedByOid")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("int");
+
+                    b.Property<DateTimeOffset?>("SubmittedAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.HasKey("RequestId");
+
+                    b.HasIndex("Status", "NextReminderAt");
+
+                    b.ToTable("Attestations");
+                });
+
             modelBuilder.Entity("LockboxPortal.Domain.Users.UserProfile", b =>
                 {
                     b.Property<Guid>("Oid")
@@ -977,6 +1102,24 @@ namespace LockboxPortal.Migrations.SqlServer.Migrations
                     b.HasOne("LockboxPortal.Domain.Tenants.Tenant", null)
                         .WithMany()
                         .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LockboxPortal.Domain.Transparency.AccessEvent", b =>
+                {
+                    b.HasOne("LockboxPortal.Domain.Lockbox.AccessRequest", null)
+                        .WithMany()
+                        .HasForeignKey("RequestId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LockboxPortal.Domain.Transparency.Attestation", b =>
+                {
+                    b.HasOne("LockboxPortal.Domain.Lockbox.AccessRequest", null)
+                        .WithOne()
+                        .HasForeignKey("LockboxPortal.Domain.Transparency.Attestation", "RequestId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
                 });

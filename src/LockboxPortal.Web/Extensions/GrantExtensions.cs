@@ -15,7 +15,7 @@ public static class GrantExtensions
             o.AddDocumentTransformer((doc, _, _) =>
             {
                 doc.Info.Title = "Lockbox Portal — gateway API";
-                doc.Info.Description = "Access checks and the signing keys of Lockbox grants, for the gateways that enforce the lockbox; the tenant audit feed for SIEMs (docs/integrations.md).";
+                doc.Info.Description = "Access checks, usage reports and the signing keys of Lockbox grants, for the gateways that enforce the lockbox; the tenant audit feed for SIEMs (docs/integrations.md).";
                 return Task.CompletedTask;
             });
         });

@@ -115,6 +115,7 @@ public static partial class WebExtensions
         app.MapPortalGrants();
         app.MapAuditEndpoints();
         app.MapAuditEventEndpoints();
+        app.MapAccessEventEndpoints();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

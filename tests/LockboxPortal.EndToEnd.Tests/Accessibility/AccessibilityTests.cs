@@ -117,6 +117,30 @@ public sealed class AccessibilityTests(PortalServer server)
         }
     }
 
+    // The request page with a usage trail (an anomaly marked) and an account of work waiting for review, in both themes.
+    [Theory]
+    [InlineData("light")]
+    [InlineData("dark")]
+    public async Task The_request_page_with_what_was_accessed_and_an_account_of_work_is_accessible(string theme)
+    {
+        var requestId = await Lockbox.UsageTrailStoryTests.RequestWithTrailAndAccountAsync(server);
+        var page = await server.SignInAsync(DemoPersonas.Carol);
+        try
+        {
+            if (theme == "dark")
+                await page.Context.AddCookiesAsync([new Cookie { Name = ThemePreference.CookieName, Value = "dark", Url = server.BaseUrl }]);
+            await page.OpenAsync(server, $"/lockbox/requests/{requestId}");
+            await Expect(page.ByTestId("trail-anomaly")).ToBeVisibleAsync();
+            await Expect(page.ByTestId("attestation-acknowledge")).ToBeVisibleAsync();
+            await PortalServer.ScreenshotAsync(page, $"trail-a11y-request-{theme}");
+            await AssertAccessibleAsync(page);
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+        }
+    }
+
     [Fact]
     public async Task The_blade_works_at_phone_width_and_in_the_dark_theme()
     {

@@ -11,6 +11,7 @@ public sealed class AccessRequestLifecycleTests
     [InlineData(AccessRequestStatus.CustomerNotified, LifecycleEvent.Withdraw, AccessRequestStatus.Withdrawn)]
     [InlineData(AccessRequestStatus.Approved, LifecycleEvent.Complete, AccessRequestStatus.Completed)]
     [InlineData(AccessRequestStatus.Approved, LifecycleEvent.Revoke, AccessRequestStatus.Revoked)]
+    [InlineData(AccessRequestStatus.Approved, LifecycleEvent.End, AccessRequestStatus.Completed)]
     public void Each_transition_of_the_table_applies(AccessRequestStatus from, LifecycleEvent e, AccessRequestStatus to)
     {
         Assert.True(AccessRequestLifecycle.TryApply(from, e, out var result));
@@ -24,7 +25,7 @@ public sealed class AccessRequestLifecycleTests
         foreach (var from in Enum.GetValues<AccessRequestStatus>())
             foreach (var e in Enum.GetValues<LifecycleEvent>())
                 if (AccessRequestLifecycle.TryApply(from, e, out _)) allowed++;
-        Assert.Equal(6, allowed);
+        Assert.Equal(7, allowed);
     }
 
     [Theory]
