@@ -38,6 +38,12 @@ public static class AuditSentences
         [AuditActions.WebhookSecretRotated] = "Webhook secret rotated",
         [AuditActions.WebhookDeleted] = "Webhook deleted",
         [AuditActions.WebhookRedelivered] = "Webhook event sent again",
+        [AuditActions.RequestApprovalRecorded] = "Approval recorded (more needed)",
+        [AuditActions.ApprovalPolicyChanged] = "Approval policy changed",
+        [AuditActions.SubscriptionApproversChanged] = "Subscription approvers changed",
+        [AuditActions.SubscriptionApproversRemoved] = "Subscription approvers removed",
+        [AuditActions.ApprovalRuleSaved] = "Approval rule saved",
+        [AuditActions.ApprovalRuleDeleted] = "Approval rule deleted",
     };
 
     /// <summary>The readable name of an action; an action this version does not know keeps its raw name.</summary>
@@ -76,6 +82,12 @@ public static class AuditSentences
             AuditActions.WebhookSecretRotated => $"{actor} rotated the secret of the webhook to {d.Text("url") ?? e.Target}",
             AuditActions.WebhookDeleted => $"{actor} deleted the webhook to {d.Text("url") ?? e.Target}",
             AuditActions.WebhookRedelivered => $"{actor} sent a webhook event again",
+            AuditActions.RequestApprovalRecorded => $"{actor} approved {subject} ({d.Int("approvals")} of {d.Int("requiredApprovals")} approvals){Because(d.Text("comment"))}",
+            AuditActions.ApprovalPolicyChanged => $"{actor} set the approval policy of {subject} to {d.Int("requiredApprovals")} approval(s), time zone {d.Text("timeZone")}",
+            AuditActions.SubscriptionApproversChanged => $"{actor} set the approvers of subscription {d.Text("name") ?? e.Target}",
+            AuditActions.SubscriptionApproversRemoved => $"{actor} removed the approvers of subscription {d.Text("name") ?? e.Target}",
+            AuditActions.ApprovalRuleSaved => $"{actor} saved approval rule {d.Text("name")} v{d.Int("version")}",
+            AuditActions.ApprovalRuleDeleted => $"{actor} deleted approval rule {d.Text("name")} v{d.Int("version")}",
             _ => $"{actor}: {ActionName(e.Action)} on {e.Target}",
         };
     }

@@ -33,6 +33,10 @@ public interface ILockboxDbContext : IAsyncDisposable
     DbSet<WebhookEndpoint> WebhookEndpoints { get; }
     DbSet<WebhookDelivery> WebhookDeliveries { get; }
     DbSet<WebhookDeliveryAttempt> WebhookDeliveryAttempts { get; }
+    DbSet<RequestApproval> RequestApprovals { get; }
+    DbSet<ApprovalRule> ApprovalRules { get; }
+    DbSet<TenantSubscription> TenantSubscriptions { get; }
+    DbSet<SubscriptionApprover> SubscriptionApprovers { get; }
 
     DatabaseFacade Database { get; }
     ChangeTracker ChangeTracker { get; }
