@@ -228,7 +228,7 @@ public sealed class ApprovalPolicyService(
         var rows = await (from r in db.AccessRequests.AsNoTracking()
                           join t in db.SupportTickets.AsNoTracking() on r.TicketId equals t.Id
                           where r.TenantId == user.TenantId && r.CreatedAt >= since
-                          orderby r.CreatedAt descending
+                          orderby r.CreatedAt descending, r.Id descending
                           select new { Request = r, Ticket = t }).Take(DryRunLimit).ToListAsync(ct);
 
         var outcomes = new Dictionary<string, int>();
