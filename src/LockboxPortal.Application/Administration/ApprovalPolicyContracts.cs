@@ -9,7 +9,10 @@ public sealed record TenantPolicyCommand(int RequiredApprovals, string TimeZoneI
 /// <summary>A subscription's approvers and, optionally, its own quorum (null: the tenant's).</summary>
 public sealed record SubscriptionPolicyCommand(string SubscriptionId, string DisplayName, int? RequiredApprovals, IReadOnlyList<Guid> ApproverOids);
 
-/// <summary>A rule as the Global Administrator edits it. Null conditions match anything; <see cref="RuleId"/> null adds a rule.</summary>
+/// <summary>
+/// A rule as the Global Administrator edits it. Null conditions match anything; <see cref="RuleId"/> null adds a rule.
+/// <see cref="ExpectedVersion"/> is the version the editor started from: saving over a newer one is a conflict.
+/// </summary>
 public sealed record ApprovalRuleCommand(
     Guid? RuleId,
     string Name,
@@ -25,7 +28,8 @@ public sealed record ApprovalRuleCommand(
     TimeOnly? WindowStart = null,
     TimeOnly? WindowEnd = null,
     TicketSeverity? Severity = null,
-    JustificationReason? Reason = null);
+    JustificationReason? Reason = null,
+    int? ExpectedVersion = null);
 
 public sealed record ApproverCandidateDto(Guid Oid, string Name, string Email, bool IsTenantApprover);
 

@@ -109,27 +109,34 @@ public sealed class ApprovalPolicyService(
         if (existing >= MaxSubscriptions)
             throw new InputValidationException(nameof(cmd.SubscriptionId), $"A tenant can have at most {MaxSubscriptions} subscriptions with their own approvers.");
 
-        await db.InTransactionAsync(async token =>
+        try
         {
-            var row = await db.TenantSubscriptions.SingleOrDefaultAsync(s => s.TenantId == user.TenantId && s.SubscriptionId == subscriptionId, token);
-            if (row is null) db.TenantSubscriptions.Add(row = new TenantSubscription { TenantId = user.TenantId, SubscriptionId = subscriptionId, DisplayName = name });
-            row.DisplayName = name;
-            row.RequiredApprovals = cmd.RequiredApprovals;
-            await db.SubscriptionApprovers.Where(a => a.TenantId == user.TenantId && a.SubscriptionId == subscriptionId).ExecuteDeleteAsync(token);
-            foreach (var p in people)
-                db.SubscriptionApprovers.Add(new SubscriptionApprover
-                {
-                    TenantId = user.TenantId, SubscriptionId = subscriptionId, ApproverOid = p.Oid, ApproverName = p.DisplayName, ApproverEmail = p.Email,
-                });
-            await audit.AppendAsync(db, new AuditRecord(AuditActions.SubscriptionApproversChanged, $"subscription/{subscriptionId}", user.Name, user.Oid, user.TenantId,
-                new Dictionary<string, object?>
-                {
-                    ["name"] = name,
-                    ["requiredApprovals"] = cmd.RequiredApprovals,
-                    ["approvers"] = people.Select(p => p.DisplayName).Order().ToList(),
-                }), token);
-            return 0;
-        }, ct);
+            await db.InTransactionAsync(async token =>
+            {
+                var row = await db.TenantSubscriptions.SingleOrDefaultAsync(s => s.TenantId == user.TenantId && s.SubscriptionId == subscriptionId, token);
+                if (row is null) db.TenantSubscriptions.Add(row = new TenantSubscription { TenantId = user.TenantId, SubscriptionId = subscriptionId, DisplayName = name });
+                row.DisplayName = name;
+                row.RequiredApprovals = cmd.RequiredApprovals;
+                await db.SubscriptionApprovers.Where(a => a.TenantId == user.TenantId && a.SubscriptionId == subscriptionId).ExecuteDeleteAsync(token);
+                foreach (var p in people)
+                    db.SubscriptionApprovers.Add(new SubscriptionApprover
+                    {
+                        TenantId = user.TenantId, SubscriptionId = subscriptionId, ApproverOid = p.Oid, ApproverName = p.DisplayName, ApproverEmail = p.Email,
+                    });
+                await audit.AppendAsync(db, new AuditRecord(AuditActions.SubscriptionApproversChanged, $"subscription/{subscriptionId}", user.Name, user.Oid, user.TenantId,
+                    new Dictionary<string, object?>
+                    {
+                        ["name"] = name,
+                        ["requiredApprovals"] = cmd.RequiredApprovals,
+                        ["approvers"] = people.Select(p => p.DisplayName).Order().ToList(),
+                    }), token);
+                return 0;
+            }, ct);
+        }
+        catch (DbUpdateException ex) when (db.IsUniqueConstraintViolation(ex))
+        {
+            throw new ConflictException("Another Global Administrator saved this subscription at the same moment; reload to see their settings.");
+        }
         events.Publish(new TenantSettingsChanged(user.TenantId));
         return await GetAsync(ct);
     }
@@ -161,32 +168,43 @@ public sealed class ApprovalPolicyService(
         var user = currentUser.RequireGlobalAdministrator();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var rule = await ValidatedRuleAsync(db, user, cmd, ct);
-        var saved = await db.InTransactionAsync(async token =>
+        ApprovalRule saved;
+        try
         {
-            var current = cmd.RuleId is { } id
-                ? await db.ApprovalRules.SingleOrDefaultAsync(r => r.TenantId == user.TenantId && r.RuleId == id && r.IsCurrent, token) ?? throw RuleNotFound()
-                : null;
-            if (current is null && await db.ApprovalRules.CountAsync(r => r.TenantId == user.TenantId && r.IsCurrent, token) >= MaxRules)
-                throw new InputValidationException(nameof(cmd.Name), $"A tenant can have at most {MaxRules} rules; delete one first.");
-            var next = rule;
-            next.Id = Guid.NewGuid();
-            next.RuleId = current?.RuleId ?? Guid.NewGuid();
-            next.Version = (current?.Version ?? 0) + 1;
-            next.IsCurrent = true;
-            next.CreatedAt = time.GetUtcNow();
-            if (current is not null) current.IsCurrent = false;
-            db.ApprovalRules.Add(next);
-            await audit.AppendAsync(db, new AuditRecord(AuditActions.ApprovalRuleSaved, $"approval-rule/{next.RuleId}", user.Name, user.Oid, user.TenantId,
-                new Dictionary<string, object?>
-                {
-                    ["name"] = next.Name,
-                    ["version"] = next.Version,
-                    ["position"] = next.Position,
-                    ["conditions"] = Conditions(next, null),
-                    ["outcome"] = Outcome(next),
-                }), token);
-            return next;
-        }, ct);
+            saved = await db.InTransactionAsync(async token =>
+            {
+                var current = cmd.RuleId is { } id
+                    ? await db.ApprovalRules.SingleOrDefaultAsync(r => r.TenantId == user.TenantId && r.RuleId == id && r.IsCurrent, token) ?? throw RuleNotFound()
+                    : null;
+                if (current is not null && cmd.ExpectedVersion is { } expected && current.Version != expected)
+                    throw new ConflictException($"{current.CreatedByName} saved rule {current.Name} as v{current.Version} since you opened v{expected}; reload to see it.");
+                if (current is null && await db.ApprovalRules.CountAsync(r => r.TenantId == user.TenantId && r.IsCurrent, token) >= MaxRules)
+                    throw new InputValidationException(nameof(cmd.Name), $"A tenant can have at most {MaxRules} rules; delete one first.");
+                var next = rule;
+                next.Id = Guid.NewGuid();
+                next.RuleId = current?.RuleId ?? Guid.NewGuid();
+                next.Version = (current?.Version ?? 0) + 1;
+                next.IsCurrent = true;
+                next.CreatedAt = time.GetUtcNow();
+                if (current is not null) current.IsCurrent = false;
+                db.ApprovalRules.Add(next);
+                await audit.AppendAsync(db, new AuditRecord(AuditActions.ApprovalRuleSaved, $"approval-rule/{next.RuleId}", user.Name, user.Oid, user.TenantId,
+                    new Dictionary<string, object?>
+                    {
+                        ["name"] = next.Name,
+                        ["version"] = next.Version,
+                        ["position"] = next.Position,
+                        ["conditions"] = Conditions(next, null),
+                        ["outcome"] = Outcome(next),
+                    }), token);
+                return next;
+            }, ct);
+        }
+        catch (DbUpdateException ex) when (db.IsUniqueConstraintViolation(ex))
+        {
+            // Two editors wrote the same next version at once (RuleId, Version is unique): the other one won.
+            throw new ConflictException("Someone saved this rule at the same moment; reload to see their version.");
+        }
         events.Publish(new TenantSettingsChanged(user.TenantId));
         var subscriptions = await db.TenantSubscriptions.AsNoTracking().Where(s => s.TenantId == user.TenantId).ToListAsync(ct);
         return ToDto(saved, subscriptions);
@@ -380,7 +398,7 @@ public sealed class ApprovalPolicyService(
             r.SubscriptionId?.ToString(), r.MaxDurationMinutes is { } m ? TimeSpan.FromMinutes(m) : null,
             r.Weekdays is { } days ? Enum.GetValues<DayOfWeek>().Where(d => (days & ApprovalRule.DayBit(d)) != 0).ToList() : null,
             r.WindowStartMinute is { } s ? new TimeOnly(s / 60, s % 60) : null, r.WindowEndMinute is { } e ? new TimeOnly(e / 60, e % 60) : null,
-            r.Severity, r.Reason),
+            r.Severity, r.Reason, r.Version),
         r.CreatedByName, r.CreatedAt);
 
     /// <summary>A rule's conditions in words, for the list and the audit entry.</summary>

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using FluentValidation;
 using LockboxPortal.Application.Audit;
 using LockboxPortal.Application.Common;
@@ -132,8 +133,7 @@ public sealed class LockboxCommands(
     /// </summary>
     public async Task<AccessRequestDto> ApproveAsync(Guid id, ApproveCommand cmd, CancellationToken ct = default)
     {
-        // Customers, not only tenant approvers: a subscription's approvers decide its requests (RequestActions).
-        var user = currentUser.RequireCustomer();
+        var user = await RequireDeciderAsync(ct);
         await approveValidator.ValidateOrThrowAsync(cmd, ct);
         var signingKey = await signingKeys.GetActiveAsync(ct);
         var comment = string.IsNullOrWhiteSpace(cmd.Comment) ? null : cmd.Comment.Trim();
@@ -168,7 +168,7 @@ public sealed class LockboxCommands(
 
     public async Task<AccessRequestDto> DenyAsync(Guid id, DenyCommand cmd, CancellationToken ct = default)
     {
-        var user = currentUser.RequireCustomer();
+        var user = await RequireDeciderAsync(ct);
         await denyValidator.ValidateOrThrowAsync(cmd, ct);
         var reason = cmd.Reason.Trim();
         return await DecideAsync(id, user, RequestAction.Deny, (_, r, now, _) =>
@@ -181,7 +181,7 @@ public sealed class LockboxCommands(
 
     public async Task<AccessRequestDto> RevokeAsync(Guid id, RevokeCommand cmd, CancellationToken ct = default)
     {
-        var user = currentUser.RequireCustomer();
+        var user = await RequireDeciderAsync(ct);
         await revokeValidator.ValidateOrThrowAsync(cmd, ct);
         var reason = cmd.Reason.Trim();
         return await DecideAsync(id, user, RequestAction.Revoke, (_, r, now, _) =>
@@ -199,6 +199,21 @@ public sealed class LockboxCommands(
             r.Withdraw(user.Name, now);
             return Task.FromResult((AuditActions.RequestWithdrawn, new Dictionary<string, object?>()));
         }, ct);
+    }
+
+    /// <summary>
+    /// The caller decides some requests: a tenant approver, or an approver a Global Administrator assigned to one of
+    /// the tenant's subscriptions. Anyone else is refused (and audited) before any request is looked up; which
+    /// requests an approver may decide is <see cref="RequestActions"/>'s answer.
+    /// </summary>
+    private async Task<PortalUser> RequireDeciderAsync(CancellationToken ct, [CallerFilePath] string file = "", [CallerMemberName] string member = "")
+    {
+        var user = currentUser.RequireCustomer(file, member);
+        if (user.IsApprover) return user;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.SubscriptionApprovers.AsNoTracking().AnyAsync(a => a.ApproverOid == user.Oid && a.TenantId == user.TenantId, ct)
+            ? user
+            : currentUser.RequireApprover(file, member);
     }
 
     /// <summary>Applies a domain transition to the request (reading what it needs in the write transaction) and says what to audit.</summary>

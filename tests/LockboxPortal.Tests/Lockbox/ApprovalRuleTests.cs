@@ -71,6 +71,41 @@ public sealed class ApprovalRuleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Saving_over_a_version_someone_else_replaced_is_a_conflict_that_names_them()
+    {
+        var v1 = await Policies(s => s.SaveRuleAsync(AutoApproveIncidents()));
+        await Policies(s => s.SaveRuleAsync(v1.Definition with { Position = 20 }));
+
+        var stale = await Assert.ThrowsAsync<ConflictException>(() => Policies(s => s.SaveRuleAsync(v1.Definition with { Position = 30 })));
+
+        Assert.Contains("saved rule Sev A incidents as v2 since you opened v1", stale.Message);
+        Assert.Equal(2, await _f.Db(db => db.ApprovalRules.CountAsync(r => r.RuleId == v1.RuleId)));
+    }
+
+    [Fact]
+    public async Task Two_edits_of_one_rule_at_the_same_moment_make_exactly_one_new_version()
+    {
+        for (var round = 0; round < 3; round++)
+        {
+            var v1 = await Policies(s => s.SaveRuleAsync(AutoApproveIncidents($"Rule {round}")));
+            using var go = new ManualResetEventSlim();
+            var edits = Enumerable.Range(0, 2).Select(i => Task.Run(async () =>
+            {
+                go.Wait();
+                try { await Policies(s => s.SaveRuleAsync(v1.Definition with { Position = 100 + i })); return (Exception?)null; }
+                catch (Exception ex) { return ex; }
+            })).ToList();
+            go.Set();
+            var errors = await Task.WhenAll(edits);
+
+            var loser = Assert.Single(errors, e => e is not null);
+            Assert.IsType<ConflictException>(loser);
+            var versions = await _f.Db(db => db.ApprovalRules.Where(r => r.RuleId == v1.RuleId).OrderBy(r => r.Version).Select(r => new { r.Version, r.IsCurrent }).ToListAsync());
+            Assert.Equal([(1, false), (2, true)], versions.Select(v => (v.Version, v.IsCurrent)));
+        }
+    }
+
+    [Fact]
     public async Task Rules_are_evaluated_in_their_order_and_the_first_match_wins()
     {
         await Policies(s => s.SaveRuleAsync(new ApprovalRuleCommand(null, "Microsoft needs two", 1, ApprovalRuleAction.RequireApprovals, 2, SupportOrganization: "Microsoft")));
