@@ -73,6 +73,7 @@ public static class DependencyInjection
         services.AddScoped<LockboxCommands>();
         services.AddScoped<TicketService>();
         services.AddScoped<AdministrationService>();
+        services.AddScoped<ApprovalPolicyService>();
         services.AddScoped<OutboxService>();
         services.AddScoped<UserProfileService>();
         services.AddScoped<UserPreferencesService>();

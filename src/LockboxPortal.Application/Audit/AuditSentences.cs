@@ -44,6 +44,12 @@ public static class AuditSentences
         [AuditActions.AttestationSubmitted] = "Account of work given",
         [AuditActions.AttestationAcknowledged] = "Account of work acknowledged",
         [AuditActions.AttestationFlagged] = "Account of work flagged for follow-up",
+        [AuditActions.RequestApprovalRecorded] = "Approval recorded (more needed)",
+        [AuditActions.ApprovalPolicyChanged] = "Approval policy changed",
+        [AuditActions.SubscriptionApproversChanged] = "Subscription approvers changed",
+        [AuditActions.SubscriptionApproversRemoved] = "Subscription approvers removed",
+        [AuditActions.ApprovalRuleSaved] = "Approval rule saved",
+        [AuditActions.ApprovalRuleDeleted] = "Approval rule deleted",
     };
 
     /// <summary>The readable name of an action; an action this version does not know keeps its raw name.</summary>
@@ -88,6 +94,12 @@ public static class AuditSentences
             AuditActions.AttestationSubmitted => $"{actor} gave an account of the work done under {subject}",
             AuditActions.AttestationAcknowledged => $"{actor} acknowledged the account of the work done under {subject}",
             AuditActions.AttestationFlagged => $"{actor} flagged the account of the work done under {subject} for follow-up{Because(d.Text("note"))}",
+            AuditActions.RequestApprovalRecorded => $"{actor} approved {subject} ({d.Int("approvals")} of {d.Int("requiredApprovals")} approvals){Because(d.Text("comment"))}",
+            AuditActions.ApprovalPolicyChanged => $"{actor} set the approval policy of {subject} to {d.Int("requiredApprovals")} approval(s), time zone {d.Text("timeZone")}",
+            AuditActions.SubscriptionApproversChanged => $"{actor} set the approvers of subscription {d.Text("name") ?? e.Target}",
+            AuditActions.SubscriptionApproversRemoved => $"{actor} removed the approvers of subscription {d.Text("name") ?? e.Target}",
+            AuditActions.ApprovalRuleSaved => $"{actor} saved approval rule {d.Text("name")} v{d.Int("version")}",
+            AuditActions.ApprovalRuleDeleted => $"{actor} deleted approval rule {d.Text("name")} v{d.Int("version")}",
             _ => $"{actor}: {ActionName(e.Action)} on {e.Target}",
         };
     }

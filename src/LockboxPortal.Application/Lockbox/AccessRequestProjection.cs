@@ -21,15 +21,18 @@ internal static class AccessRequestProjection
     internal static async Task<AccessRequestDto> ToDtoAsync(ILockboxDbContextFactory dbFactory, AccessRequest r, PortalUser user, DateTimeOffset now, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return ToDto(r, await TenantNamesAsync(db, [r.TenantId], ct), user, now);
+        var scope = await ApproverScope.LoadAsync(db, user, [r], ct);
+        return ToDto(r, await TenantNamesAsync(db, [r.TenantId], ct), user, now, scope);
     }
 
-    internal static AccessRequestDto ToDto(AccessRequest r, IReadOnlyDictionary<Guid, string> tenantNames, PortalUser user, DateTimeOffset now) => new(
+    internal static AccessRequestDto ToDto(AccessRequest r, IReadOnlyDictionary<Guid, string> tenantNames, PortalUser user, DateTimeOffset now,
+        ApproverScope scope) => new(
         r.Id, r.TenantId, tenantNames.GetValueOrDefault(r.TenantId, ""), r.TicketId, r.TicketNumber,
         r.EngineerOid, r.EngineerName, r.EngineerEmail, r.SupportOrganization,
         r.ScopeKind, r.SubscriptionId, r.ResourceIdList, r.Justification, r.RequestedDuration,
         r.StatusAt(now), r.CreatedAt, r.PendingUntil,
         r.Decision, r.ApprovedAutomatically, r.DecidedByName, r.DecidedAt, r.DecisionReason, r.AccessStartsAt, r.AccessEndsAt,
         r.ClosedAt, r.ClosedByName, r.ClosedReason,
-        r.NextDeadlineAt(now), RequestActions.For(r, user, now), Visibility.CanSeeGrants(user, r));
+        r.NextDeadlineAt(now), RequestActions.For(r, user, now, scope), Visibility.CanSeeGrants(user, r),
+        r.Reason, r.RequiredApprovals, r.ApprovalCount, r.PolicySummary);
 }

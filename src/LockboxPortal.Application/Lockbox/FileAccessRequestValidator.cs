@@ -47,6 +47,9 @@ public sealed partial class FileAccessRequestValidator : AbstractValidator<FileA
             .MaximumLength(2000).WithMessage("Keep the justification to 2000 characters or fewer.")
             .MultiLineText("The justification");
 
+        RuleFor(c => c.Reason).IsInEnum()
+            .WithMessage("Choose why you need access: customer-initiated support, engineer-initiated investigation, incident, or legal or compliance.");
+
         RuleFor(c => c.Duration)
             .Must(d => d is null || (d >= options.CurrentValue.MinAccessDuration && d <= options.CurrentValue.MaxAccessDuration))
             .WithMessage(_ => $"Choose a duration between {Hours(options.CurrentValue.MinAccessDuration)} and {Hours(options.CurrentValue.MaxAccessDuration)}.");

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using FluentValidation;
 using LockboxPortal.Application.Audit;
 using LockboxPortal.Application.Common;
@@ -58,6 +59,10 @@ public sealed class LockboxCommands(
                 throw new InputValidationException(nameof(cmd.TicketNumber),
                     $"Ticket {ticket.Number} is {ticket.Status.ToString().ToLowerInvariant()}; access can only be requested for an open ticket.");
             var tenant = await db.Tenants.AsNoTracking().SingleAsync(t => t.Id == ticket.TenantId, token);
+            var duration = cmd.Duration ?? rules.DefaultAccessDuration;
+            var subscription = cmd.ScopeKind == AccessScopeKind.Subscription ? Guid.Parse(cmd.SubscriptionId!) : (Guid?)null;
+            var policy = (await ApprovalPolicies.LoadAsync(db, tenant, token))
+                .Evaluate(ApprovalPolicies.Facts(ticket, user.SupportOrganization!, cmd.ScopeKind, subscription, duration, now, cmd.Reason));
 
             var r = new AccessRequest
             {
@@ -69,12 +74,14 @@ public sealed class LockboxCommands(
                 EngineerName = user.Name,
                 EngineerEmail = user.Email,
                 SupportOrganization = user.SupportOrganization!,
+                EngineerTenantId = user.TenantId,
                 ScopeKind = cmd.ScopeKind,
-                SubscriptionId = cmd.ScopeKind == AccessScopeKind.Subscription ? Guid.Parse(cmd.SubscriptionId!) : null,
+                SubscriptionId = subscription,
                 ResourceIds = string.Join('\n', cmd.ResourceIds.Select(id => id.Trim())),
                 Justification = cmd.Justification.Trim(),
+                Reason = cmd.Reason,
             };
-            r.Open(tenant.LockboxEnabled, now, rules.PendingDeadline, cmd.Duration ?? rules.DefaultAccessDuration);
+            r.Open(tenant.LockboxEnabled, now, rules.PendingDeadline, duration, policy, tenant.DisplayName);
             db.AccessRequests.Add(r);
 
             await audit.AppendAsync(db, new AuditRecord(AuditActions.RequestFiled, AccessRequestProjection.Target(r), user.Name, user.Oid, r.TenantId,
@@ -87,16 +94,26 @@ public sealed class LockboxCommands(
                     ["resourceIds"] = r.ResourceIdList,
                     ["requestedMinutes"] = r.RequestedMinutes,
                     ["pendingUntil"] = r.PendingUntil,
+                    ["reason"] = r.Reason.ToString(),
+                    ["requiredApprovals"] = r.RequiredApprovals,
+                    ["policy"] = r.PolicySummary,
                 }), token);
 
-            if (tenant.LockboxEnabled)
+            if (r.Status == AccessRequestStatus.CustomerNotified)
             {
                 await notifications.RequestFiledAsync(db, r, token);
             }
             else
             {
+                // Approved by the portal: because Lockbox is off, or by a rule, named with its version on the entry and the request.
                 await audit.AppendAsync(db, new AuditRecord(AuditActions.RequestAutoApproved, AccessRequestProjection.Target(r), AccessRequest.SystemActor, null, r.TenantId,
-                    new Dictionary<string, object?> { ["reason"] = AccessRequest.LockboxNotEnabledReason, ["accessEndsAt"] = r.AccessEndsAt }), token);
+                    new Dictionary<string, object?>
+                    {
+                        ["reason"] = r.DecisionReason,
+                        ["ruleId"] = r.PolicyRuleId?.ToString(),
+                        ["ruleVersion"] = r.PolicyRuleVersion,
+                        ["accessEndsAt"] = r.AccessEndsAt,
+                    }), token);
                 await grants.IssueAsync(db, r, signingKey, token);
                 await notifications.RequestDecidedAsync(db, r, AccessRequestStatus.Approved, token);
             }
@@ -109,61 +126,78 @@ public sealed class LockboxCommands(
         return await ToDtoAsync(request, user, ct);
     }
 
+    /// <summary>
+    /// Approves, optionally granting less time than was asked for. A request that needs several approvers records
+    /// this approval and keeps waiting until the quorum is reached; the approval that reaches it grants access, for
+    /// the shortest time any of its approvers gave.
+    /// </summary>
     public async Task<AccessRequestDto> ApproveAsync(Guid id, ApproveCommand cmd, CancellationToken ct = default)
     {
-        var user = currentUser.RequireApprover();
+        var user = await RequireDeciderAsync(ct);
         await approveValidator.ValidateOrThrowAsync(cmd, ct);
         var signingKey = await signingKeys.GetActiveAsync(ct);
         var comment = string.IsNullOrWhiteSpace(cmd.Comment) ? null : cmd.Comment.Trim();
 
-        return await DecideAsync(id, user, RequestAction.Approve, (r, now) =>
+        return await DecideAsync(id, user, RequestAction.Approve, async (db, r, now, token) =>
         {
             var duration = cmd.Duration ?? r.RequestedDuration;
             if (duration > r.RequestedDuration)
                 throw new InputValidationException(nameof(cmd.Duration),
                     $"You can shorten the access but not extend it: the engineer asked for {FileAccessRequestValidator.Hours(r.RequestedDuration)}.");
-            r.Approve(user.Oid, user.Name, now, duration, comment);
-            return (AuditActions.RequestApproved, new Dictionary<string, object?>
+            var earlier = r.ApprovalCount == 0 ? [] : await db.RequestApprovals.AsNoTracking().Where(a => a.RequestId == r.Id).ToListAsync(token);
+            if (earlier.Any(a => a.ApproverOid == user.Oid))
+                throw new ConflictException($"You already approved this request ({r.ApprovalProgress}); another approver has to approve it too.");
+            var granted = earlier.Select(a => TimeSpan.FromMinutes(a.GrantedMinutes)).Append(duration).Min();
+            var reached = r.RecordApproval(user.Oid, user.Name, now, granted, comment);
+            db.RequestApprovals.Add(new RequestApproval
             {
-                ["grantedMinutes"] = (int)duration.TotalMinutes,
+                Id = Guid.NewGuid(), RequestId = r.Id, TenantId = r.TenantId, ApproverOid = user.Oid, ApproverName = user.Name,
+                ApprovedAt = now, GrantedMinutes = (int)duration.TotalMinutes, Comment = comment,
+            });
+            return (reached ? AuditActions.RequestApproved : AuditActions.RequestApprovalRecorded, new Dictionary<string, object?>
+            {
+                ["grantedMinutes"] = (int)(reached ? granted : duration).TotalMinutes,
                 ["requestedMinutes"] = r.RequestedMinutes,
                 ["accessEndsAt"] = r.AccessEndsAt,
                 ["comment"] = comment,
+                ["approvals"] = r.ApprovalCount,
+                ["requiredApprovals"] = r.RequiredApprovals,
             });
         }, ct, signingKey);
     }
 
     public async Task<AccessRequestDto> DenyAsync(Guid id, DenyCommand cmd, CancellationToken ct = default)
     {
-        var user = currentUser.RequireApprover();
+        var user = await RequireDeciderAsync(ct);
         await denyValidator.ValidateOrThrowAsync(cmd, ct);
         var reason = cmd.Reason.Trim();
-        return await DecideAsync(id, user, RequestAction.Deny, (r, now) =>
+        return await DecideAsync(id, user, RequestAction.Deny, (_, r, now, _) =>
         {
+            // One denial ends a request, however many approvals it already had.
             r.Deny(user.Oid, user.Name, now, reason);
-            return (AuditActions.RequestDenied, new Dictionary<string, object?> { ["reason"] = reason });
+            return Task.FromResult((AuditActions.RequestDenied, new Dictionary<string, object?> { ["reason"] = reason }));
         }, ct);
     }
 
     public async Task<AccessRequestDto> RevokeAsync(Guid id, RevokeCommand cmd, CancellationToken ct = default)
     {
-        var user = currentUser.RequireApprover();
+        var user = await RequireDeciderAsync(ct);
         await revokeValidator.ValidateOrThrowAsync(cmd, ct);
         var reason = cmd.Reason.Trim();
-        return await DecideAsync(id, user, RequestAction.Revoke, (r, now) =>
+        return await DecideAsync(id, user, RequestAction.Revoke, (_, r, now, _) =>
         {
             r.Revoke(user.Name, now, reason);
-            return (AuditActions.RequestRevoked, new Dictionary<string, object?> { ["reason"] = reason });
+            return Task.FromResult((AuditActions.RequestRevoked, new Dictionary<string, object?> { ["reason"] = reason }));
         }, ct);
     }
 
     public async Task<AccessRequestDto> WithdrawAsync(Guid id, CancellationToken ct = default)
     {
         var user = currentUser.RequireEngineer();
-        return await DecideAsync(id, user, RequestAction.Withdraw, (r, now) =>
+        return await DecideAsync(id, user, RequestAction.Withdraw, (_, r, now, _) =>
         {
             r.Withdraw(user.Name, now);
-            return (AuditActions.RequestWithdrawn, new Dictionary<string, object?>());
+            return Task.FromResult((AuditActions.RequestWithdrawn, new Dictionary<string, object?>()));
         }, ct);
     }
 
@@ -171,22 +205,38 @@ public sealed class LockboxCommands(
     public async Task<AccessRequestDto> EndAccessAsync(Guid id, CancellationToken ct = default)
     {
         var user = currentUser.RequireEngineer();
-        return await DecideAsync(id, user, RequestAction.End, (r, now) =>
+        return await DecideAsync(id, user, RequestAction.End, (_, r, now, _) =>
         {
             var endsAt = r.AccessEndsAt;
             r.EndAccess(user.Name, now);
-            return (AuditActions.RequestEnded, new Dictionary<string, object?> { ["windowEndedAt"] = endsAt });
+            return Task.FromResult((AuditActions.RequestEnded, new Dictionary<string, object?> { ["windowEndedAt"] = endsAt }));
         }, ct);
     }
 
-    /// <summary>Applies a domain transition to the request and says what to audit.</summary>
-    private delegate (string Action, Dictionary<string, object?> Details) Transition(AccessRequest request, DateTimeOffset now);
+    /// <summary>
+    /// The caller decides some requests: a tenant approver, or an approver a Global Administrator assigned to one of
+    /// the tenant's subscriptions. Anyone else is refused (and audited) before any request is looked up; which
+    /// requests an approver may decide is <see cref="RequestActions"/>'s answer.
+    /// </summary>
+    private async Task<PortalUser> RequireDeciderAsync(CancellationToken ct, [CallerFilePath] string file = "", [CallerMemberName] string member = "")
+    {
+        var user = currentUser.RequireCustomer(file, member);
+        if (user.IsApprover) return user;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.SubscriptionApprovers.AsNoTracking().AnyAsync(a => a.ApproverOid == user.Oid && a.TenantId == user.TenantId, ct)
+            ? user
+            : currentUser.RequireApprover(file, member);
+    }
+
+    /// <summary>Applies a domain transition to the request (reading what it needs in the write transaction) and says what to audit.</summary>
+    private delegate Task<(string Action, Dictionary<string, object?> Details)> Transition(ILockboxDbContext db, AccessRequest request, DateTimeOffset now, CancellationToken ct);
 
     /// <summary>
     /// Loads the request as the caller may see it and explains up front why the action is not theirs to take, then
     /// writes the domain's transition with a conditional update in the write transaction; a concurrent winner between
     /// the two turns into a conflict that names it. Reading before the transaction keeps the time a writer holds the
-    /// database short.
+    /// database short. An approval of a request that needs several is conditional on the approval count it read as
+    /// well, so two approvers at the same moment never both count as the same one and the grant is issued once.
     /// </summary>
     private async Task<AccessRequestDto> DecideAsync(Guid id, PortalUser user, RequestAction action, Transition apply, CancellationToken ct,
         ActiveSigningKey? signingKey = null)
@@ -194,33 +244,53 @@ public sealed class LockboxCommands(
         var started = time.GetTimestamp();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var loaded = await Visibility.Requests(db, user).AsNoTracking().SingleOrDefaultAsync(x => x.Id == id, ct) ?? throw Visibility.RequestNotFound();
+        var scope = await ApproverScope.LoadAsync(db, user, [loaded], ct);
         // Refused here, audited, before any write: e.g. the engineer's own request, another tenant's approver.
-        if (RequestActions.WhyNotAllowed(loaded, user, action) is { } refusal) throw currentUser.Refuse(refusal, member: $"{action}Async");
+        if (RequestActions.WhyNotAllowed(loaded, user, action, scope) is { } refusal) throw currentUser.Refuse(refusal, member: $"{action}Async");
         RequestActions.EnsureStateAllows(loaded, action, time.GetUtcNow());
         var @event = RequestActions.EventOf(action);
+        var counted = action == RequestAction.Approve;
 
-        var r = await db.InTransactionAsync(async token =>
+        AccessRequest r;
+        try
         {
-            var now = time.GetUtcNow();
-            var r = loaded.Copy(); // a retried transaction starts again from what was read
-            RequestActions.EnsureStateAllows(r, action, now);
-            var (auditAction, details) = apply(r, now);
-            if (await Visibility.Requests(db, user).WriteTransitionAsync(r, @event, now, token) == 0)
+            r = await db.InTransactionAsync(async token =>
             {
-                var current = await db.AccessRequests.AsNoTracking().SingleAsync(x => x.Id == id, token);
-                RequestActions.EnsureStateAllows(current, action, time.GetUtcNow());
-                throw new ConflictException("The request changed while you were deciding; reload it and try again.");
-            }
+                var now = time.GetUtcNow();
+                // A multi-party approval starts from the row as it is now, so it builds on the approval another approver
+                // just wrote instead of failing against it; anything else starts again from what was read.
+                var r = counted && loaded.RequiredApprovals > 1
+                    ? await db.AccessRequests.AsNoTracking().SingleAsync(x => x.Id == id, token)
+                    : loaded.Copy();
+                var approvalsBefore = r.ApprovalCount;
+                RequestActions.EnsureStateAllows(r, action, now);
+                var (auditAction, details) = await apply(db, r, now, token);
+                if (await Visibility.Requests(db, user).WriteTransitionAsync(r, @event, now, token, counted ? approvalsBefore : null) == 0)
+                {
+                    var current = await db.AccessRequests.AsNoTracking().SingleAsync(x => x.Id == id, token);
+                    RequestActions.EnsureStateAllows(current, action, time.GetUtcNow());
+                    throw new ConflictException(current.ApprovalCount != approvalsBefore
+                        ? $"Another approver approved this request at the same moment ({current.ApprovalProgress}); reload it and approve again if it still needs you."
+                        : "The request changed while you were deciding; reload it and try again.");
+                }
 
-            await audit.AppendAsync(db, new AuditRecord(auditAction, AccessRequestProjection.Target(r), user.Name, user.Oid, r.TenantId, details), token);
-            if (signingKey is not null && r.Status == AccessRequestStatus.Approved) await grants.IssueAsync(db, r, signingKey, token);
-            // The engineer's own steps tell nobody: withdrawing happens before the customer decided, ending after.
-            if (action is not (RequestAction.Withdraw or RequestAction.End)) await notifications.RequestDecidedAsync(db, r, r.Status, token);
-            return r;
-        }, ct);
+                await audit.AppendAsync(db, new AuditRecord(auditAction, AccessRequestProjection.Target(r), user.Name, user.Oid, r.TenantId, details), token);
+                if (signingKey is not null && r.Status == AccessRequestStatus.Approved) await grants.IssueAsync(db, r, signingKey, token);
+                // The engineer's own steps tell nobody (withdrawing happens before the customer decided, ending after), and
+                // an approval short of the quorum decides nothing yet: nobody is told until the request is approved or denied.
+                if (action is not (RequestAction.Withdraw or RequestAction.End) && r.Status != AccessRequestStatus.CustomerNotified)
+                    await notifications.RequestDecidedAsync(db, r, r.Status, token);
+                return r;
+            }, ct);
+        }
+        catch (DbUpdateException ex) when (db.IsUniqueConstraintViolation(ex) && counted)
+        {
+            // The unique approver index is the last word when the same person approves twice at once.
+            throw new ConflictException("You already approved this request; another approver has to approve it too.");
+        }
 
-        logger.LogInformation("Access request {RequestId} is now {Status}", r.Id, r.Status);
-        metrics.Decided(r, time.GetElapsedTime(started));
+        logger.LogInformation("Access request {RequestId} is now {Status} ({Approvals} of {Required} approvals)", r.Id, r.Status, r.ApprovalCount, r.RequiredApprovals);
+        if (r.Status != AccessRequestStatus.CustomerNotified) metrics.Decided(r, time.GetElapsedTime(started));
         Publish(r);
         return await ToDtoAsync(r, user, ct);
     }

@@ -8,7 +8,8 @@ public sealed record FileAccessRequestCommand(
     string? SubscriptionId,
     IReadOnlyList<string> ResourceIds,
     string Justification,
-    TimeSpan? Duration = null);
+    TimeSpan? Duration = null,
+    JustificationReason Reason = JustificationReason.CustomerInitiatedSupport);
 
 /// <summary>Approve, optionally granting less time than was asked for.</summary>
 public sealed record ApproveCommand(TimeSpan? Duration = null, string? Comment = null);
@@ -42,6 +43,9 @@ public sealed record RequestListQuery
 
     /// <summary>Only requests filed by engineers of this support organization (its configured name).</summary>
     public string? SupportOrganization { get; init; }
+
+    /// <summary>Only requests filed with this typed reason.</summary>
+    public JustificationReason? Reason { get; init; }
     public Guid? TicketId { get; init; }
     public RequestCursor? After { get; init; }
     public RequestCursor? Before { get; init; }
@@ -86,10 +90,20 @@ public sealed record AccessRequestDto(
     string? ClosedReason,
     DateTimeOffset? NextDeadline,
     IReadOnlySet<RequestAction> Actions,
-    bool CanSeeGrant)
+    bool CanSeeGrant,
+    JustificationReason Reason = JustificationReason.CustomerInitiatedSupport,
+    int RequiredApprovals = 1,
+    int ApprovalCount = 0,
+    string? PolicySummary = null)
 {
+    /// <summary>"1 of 2 approvals" while a request that needs several waits; null when one approval is enough.</summary>
+    public string? ApprovalProgress => RequiredApprovals > 1 ? ApprovalQuorum.Progress(Math.Min(ApprovalCount, RequiredApprovals), RequiredApprovals) : null;
+    public string ReasonName => Reason.Display();
     public bool Can(RequestAction action) => Actions.Contains(action);
     public string StatusName => Status.Display();
     public bool IsPending => Status == AccessRequestStatus.CustomerNotified;
     public bool IsActive => Status == AccessRequestStatus.Approved;
 }
+
+/// <summary>Which policy would apply to a request if it were filed now, in the words the form shows.</summary>
+public sealed record PolicyPreview(string Summary, bool ApprovesAutomatically, int RequiredApprovals);

@@ -3,6 +3,7 @@ using LockboxPortal.Application.Persistence;
 using LockboxPortal.Application.Security;
 using LockboxPortal.Domain.Lockbox;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace LockboxPortal.Application.Lockbox;
 
@@ -10,8 +11,28 @@ namespace LockboxPortal.Application.Lockbox;
 /// Reads of the Customer Lockbox: the blade, a request, the badge. Every method authorizes the caller itself and
 /// scopes rows by what the caller may see (their tenant's requests, or an engineer's own).
 /// </summary>
-public sealed class LockboxQueries(ILockboxDbContextFactory dbFactory, ICurrentUser currentUser, TimeProvider time)
+public sealed class LockboxQueries(ILockboxDbContextFactory dbFactory, ICurrentUser currentUser, TimeProvider time, IOptionsMonitor<LockboxOptions> options)
 {
+    /// <summary>
+    /// Which policy a request would meet if the engineer filed it now ("needs 2 approvals from Contoso"), from the
+    /// same evaluator filing uses. Fields the form has not filled in well yet count as unset; filing validates them.
+    /// </summary>
+    public async Task<PolicyPreview> PreviewPolicyAsync(FileAccessRequestCommand cmd, CancellationToken ct = default)
+    {
+        var user = currentUser.RequireEngineer();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var ticket = await Visibility.Tickets(db, user).AsNoTracking().SingleOrDefaultAsync(t => t.Number == cmd.TicketNumber, ct)
+            ?? throw Visibility.TicketNotFound();
+        var tenant = await db.Tenants.AsNoTracking().SingleAsync(t => t.Id == ticket.TenantId, ct);
+        if (!tenant.LockboxEnabled)
+            return new PolicyPreview($"will be approved automatically: {tenant.DisplayName} has Customer Lockbox off", true, 0);
+        var subscription = cmd.ScopeKind == AccessScopeKind.Subscription && Guid.TryParse(cmd.SubscriptionId, out var s) ? s : (Guid?)null;
+        var duration = cmd.Duration is { } d && d > TimeSpan.Zero ? d : options.CurrentValue.DefaultAccessDuration;
+        var policy = await ApprovalPolicies.LoadAsync(db, tenant, ct);
+        var decision = policy.Evaluate(ApprovalPolicies.Facts(ticket, user.SupportOrganization!, cmd.ScopeKind, subscription, duration, time.GetUtcNow(), cmd.Reason));
+        return new PolicyPreview(decision.Describe(tenant.DisplayName), decision.ApproveAutomatically, decision.RequiredApprovals);
+    }
+
     public async Task<RequestPage> ListAsync(RequestListQuery query, CancellationToken ct = default)
     {
         var user = currentUser.RequireSignedIn();
@@ -34,7 +55,8 @@ public sealed class LockboxQueries(ILockboxDbContextFactory dbFactory, ICurrentU
         }
 
         var tenantNames = await AccessRequestProjection.TenantNamesAsync(db, rows.Select(r => r.TenantId), ct);
-        var items = rows.Select(r => AccessRequestProjection.ToDto(r, tenantNames, user, now)).ToList();
+        var scope = await ApproverScope.LoadAsync(db, user, rows, ct);
+        var items = rows.Select(r => AccessRequestProjection.ToDto(r, tenantNames, user, now, scope)).ToList();
         return new RequestPage(items, total,
             rows.Count > 0 ? new RequestCursor(rows[0].CreatedAt, rows[0].Id) : null,
             rows.Count > 0 ? new RequestCursor(rows[^1].CreatedAt, rows[^1].Id) : null);
@@ -55,6 +77,7 @@ public sealed class LockboxQueries(ILockboxDbContextFactory dbFactory, ICurrentU
     {
         var q = Visibility.Requests(db, user).AsNoTracking();
         if (query.TicketId is { } ticketId) q = q.Where(r => r.TicketId == ticketId);
+        if (query.Reason is { } reason) q = q.Where(r => r.Reason == reason);
         if (query.Status is { } status) q = q.Where(AccessRequestLifecycle.HasStatus(status, now));
         if (!string.IsNullOrWhiteSpace(query.SupportOrganization))
         {
@@ -81,7 +104,8 @@ public sealed class LockboxQueries(ILockboxDbContextFactory dbFactory, ICurrentU
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var r = await Visibility.Requests(db, user).AsNoTracking().SingleOrDefaultAsync(x => x.Id == id, ct) ?? throw Visibility.RequestNotFound();
         var names = await AccessRequestProjection.TenantNamesAsync(db, [r.TenantId], ct);
-        return AccessRequestProjection.ToDto(r, names, user, time.GetUtcNow());
+        var scope = await ApproverScope.LoadAsync(db, user, [r], ct);
+        return AccessRequestProjection.ToDto(r, names, user, time.GetUtcNow(), scope);
     }
 
     /// <summary>Pending requests the caller could act on (approvers) or follow (engineers): the navigation badge.</summary>

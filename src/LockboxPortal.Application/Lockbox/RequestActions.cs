@@ -30,24 +30,37 @@ public static class RequestActions
         _ => throw new ArgumentOutOfRangeException(nameof(action), action, null),
     };
 
-    /// <summary>Why the person may not take this kind of action on this request at all, whatever its state; null when they may.</summary>
-    public static string? WhyNotAllowed(AccessRequest r, PortalUser user, RequestAction action) => action switch
+    /// <summary>
+    /// Why the person may not take this kind of action on this request at all, whatever its state; null when they may.
+    /// Deciders are the tenant's approvers and the approvers of the request's subscription (<paramref name="scope"/>);
+    /// never the requester, nobody signed in from the engineer's own support organization, and nobody twice.
+    /// </summary>
+    public static string? WhyNotAllowed(AccessRequest r, PortalUser user, RequestAction action, ApproverScope? scope = null)
     {
-        RequestAction.Approve or RequestAction.Deny when !(user.IsApprover && r.TenantId == user.TenantId) =>
-            "Only a Global Administrator or a Lockbox approver of this tenant can decide access requests.",
-        RequestAction.Approve or RequestAction.Deny when r.EngineerOid == user.Oid =>
-            "You filed this request, so you cannot decide it.",
-        RequestAction.Revoke when !(user.IsApprover && r.TenantId == user.TenantId) =>
-            "Only a Global Administrator or a Lockbox approver of this tenant can revoke access.",
-        RequestAction.Withdraw when !(user.IsEngineer && r.EngineerOid == user.Oid) =>
-            "Only the engineer who filed a request can withdraw it.",
-        RequestAction.End when !(user.IsEngineer && r.EngineerOid == user.Oid) =>
-            "Only the engineer who holds the access can end it early; the customer's approvers revoke it.",
-        _ => null,
-    };
+        scope ??= ApproverScope.None;
+        var decides = user.IsCustomer && r.TenantId == user.TenantId && (user.IsApprover || scope.ApprovesSubscription(r.SubscriptionId));
+        return action switch
+        {
+            RequestAction.Approve or RequestAction.Deny when !decides =>
+                "Only a Global Administrator or a Lockbox approver of this tenant, or an approver of the request's subscription, can decide access requests.",
+            RequestAction.Approve or RequestAction.Deny when r.EngineerOid == user.Oid =>
+                "You filed this request, so you cannot decide it.",
+            RequestAction.Approve or RequestAction.Deny when r.EngineerTenantId == user.TenantId =>
+                $"You belong to {r.SupportOrganization}, the requesting engineer's support organization, so you cannot decide this request.",
+            RequestAction.Approve when scope.ApprovedRequests.Contains(r.Id) =>
+                $"You already approved this request ({r.ApprovalProgress}); another approver has to approve it too.",
+            RequestAction.Revoke when !decides =>
+                "Only a Global Administrator or a Lockbox approver of this tenant, or an approver of the request's subscription, can revoke access.",
+            RequestAction.Withdraw when !(user.IsEngineer && r.EngineerOid == user.Oid) =>
+                "Only the engineer who filed a request can withdraw it.",
+            RequestAction.End when !(user.IsEngineer && r.EngineerOid == user.Oid) =>
+                "Only the engineer who holds the access can end it early; the customer's approvers revoke it.",
+            _ => null,
+        };
+    }
 
-    public static IReadOnlySet<RequestAction> For(AccessRequest r, PortalUser user, DateTimeOffset now) =>
-        Enum.GetValues<RequestAction>().Where(a => WhyNotAllowed(r, user, a) is null && r.Allows(EventOf(a), now)).ToHashSet();
+    public static IReadOnlySet<RequestAction> For(AccessRequest r, PortalUser user, DateTimeOffset now, ApproverScope? scope = null) =>
+        Enum.GetValues<RequestAction>().Where(a => WhyNotAllowed(r, user, a, scope) is null && r.Allows(EventOf(a), now)).ToHashSet();
 
     /// <summary>
     /// Returns when the request's state allows <paramref name="action"/> now; otherwise throws a conflict that says

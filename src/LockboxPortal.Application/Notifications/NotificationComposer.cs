@@ -24,7 +24,7 @@ public sealed partial class NotificationComposer(IOptionsMonitor<PortalOptions> 
         var lead = email.CurrentValue.ReminderBeforeDeadline;
         if (lead > TimeSpan.Zero && r.PendingUntil - lead > r.CreatedAt) r.ReminderDueAt = r.PendingUntil - lead;
 
-        var to = await ApproverAddressesAsync(db, r.TenantId, ct);
+        var to = await ApproverAddressesAsync(db, r, ct);
         await TellOpenerAsync(db, r, alreadyTold: to, ct);
         if (to.Count == 0) return;
         Enqueue(db, OutboxKinds.RequestFiled, r, to,
@@ -37,7 +37,7 @@ public sealed partial class NotificationComposer(IOptionsMonitor<PortalOptions> 
     /// <summary>Reminds the approvers that a request is still waiting; called once, by the sweep that claims the reminder.</summary>
     public async Task RequestReminderAsync(ILockboxDbContext db, AccessRequest r, CancellationToken ct)
     {
-        var to = await ApproverAddressesAsync(db, r.TenantId, ct);
+        var to = await ApproverAddressesAsync(db, r, ct);
         if (to.Count == 0) return;
         Enqueue(db, OutboxKinds.RequestReminder, r, to,
             $"Reminder: Customer Lockbox request for ticket {r.TicketNumber} expires {Format(r.PendingUntil)}",
@@ -135,6 +135,23 @@ public sealed partial class NotificationComposer(IOptionsMonitor<PortalOptions> 
                 : $"{changedBy} switched Customer Lockbox off. Access requests from support engineers are now approved automatically.",
             [("Tenant", tenant.DisplayName), ("Changed by", changedBy), ("When", Format(tenant.LockboxChangedAt))],
             Link("/lockbox/administration"), "Open Administration", tenant.Id);
+    }
+
+    /// <summary>
+    /// Who is asked to decide a request: the approvers a Global Administrator assigned to its subscription, or, when
+    /// it has none (or the request is tenant-wide), the tenant's approvers and alternate addresses.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> ApproverAddressesAsync(ILockboxDbContext db, AccessRequest r, CancellationToken ct)
+    {
+        if (r.SubscriptionId is { } subscription)
+        {
+            var assigned = await db.SubscriptionApprovers.AsNoTracking()
+                .Where(a => a.TenantId == r.TenantId && a.SubscriptionId == subscription && a.ApproverEmail != "")
+                .Select(a => a.ApproverEmail).ToListAsync(ct);
+            var valid = assigned.Where(Common.EmailAddresses.IsValid).Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.OrdinalIgnoreCase).ToList();
+            if (valid.Count > 0) return valid;
+        }
+        return await ApproverAddressesAsync(db, r.TenantId, ct);
     }
 
     /// <summary>The tenant's Global Administrators and Lockbox approvers known from sign-in, plus its alternate addresses.</summary>

@@ -36,6 +36,10 @@ public interface ILockboxDbContext : IAsyncDisposable
     DbSet<WebhookDeliveryAttempt> WebhookDeliveryAttempts { get; }
     DbSet<AccessEvent> AccessEvents { get; }
     DbSet<Attestation> Attestations { get; }
+    DbSet<RequestApproval> RequestApprovals { get; }
+    DbSet<ApprovalRule> ApprovalRules { get; }
+    DbSet<TenantSubscription> TenantSubscriptions { get; }
+    DbSet<SubscriptionApprover> SubscriptionApprovers { get; }
 
     DatabaseFacade Database { get; }
     ChangeTracker ChangeTracker { get; }

@@ -85,6 +85,12 @@ public static class AuditActions
     public const string AttestationSubmitted = "attestation.submitted";
     public const string AttestationAcknowledged = "attestation.acknowledged";
     public const string AttestationFlagged = "attestation.flagged";
+    public const string RequestApprovalRecorded = "request.approval-recorded";
+    public const string ApprovalPolicyChanged = "approval-policy.changed";
+    public const string SubscriptionApproversChanged = "subscription-approvers.changed";
+    public const string SubscriptionApproversRemoved = "subscription-approvers.removed";
+    public const string ApprovalRuleSaved = "approval-rule.saved";
+    public const string ApprovalRuleDeleted = "approval-rule.deleted";
 
     /// <summary>Every constant above, in declaration order.</summary>
     public static IReadOnlyList<string> All { get; } = typeof(AuditActions)

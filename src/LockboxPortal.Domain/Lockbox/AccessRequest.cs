@@ -17,12 +17,16 @@ public class AccessRequest
     public required string EngineerEmail { get; set; }
     public required string SupportOrganization { get; set; }
 
+    /// <summary>The engineer's home tenant (their support organization's): nobody signed in from it may decide the request.</summary>
+    public Guid EngineerTenantId { get; set; }
+
     public AccessScopeKind ScopeKind { get; set; }
     public Guid? SubscriptionId { get; set; }
 
     /// <summary>Azure resource ids, newline-separated.</summary>
     public string ResourceIds { get; set; } = "";
     public required string Justification { get; set; }
+    public JustificationReason Reason { get; set; }
     public int RequestedMinutes { get; set; }
 
     public AccessRequestStatus Status { get; set; }
@@ -41,6 +45,19 @@ public class AccessRequest
     public DateTimeOffset? ClosedAt { get; set; }
     public string? ClosedByName { get; set; }
     public string? ClosedReason { get; set; }
+
+    /// <summary>Distinct approvals the request needs before access is granted (1 unless a policy says more).</summary>
+    public int RequiredApprovals { get; set; } = 1;
+
+    /// <summary>Approvals recorded so far; written with a conditional update, so two approvers never both count as the same one.</summary>
+    public int ApprovalCount { get; set; }
+
+    /// <summary>The rule (and its version) that decided the request's policy at filing; null when the default policy applied.</summary>
+    public Guid? PolicyRuleId { get; set; }
+    public int? PolicyRuleVersion { get; set; }
+
+    /// <summary>The policy as it was explained at filing, e.g. "needs 2 approvals from Contoso (tenant policy)".</summary>
+    public string? PolicySummary { get; set; }
 
     /// <summary>When the approvers are reminded of the pending deadline; null when no reminder is scheduled.</summary>
     public DateTimeOffset? ReminderDueAt { get; set; }
@@ -69,19 +86,48 @@ public class AccessRequest
     public AccessRequestStatus? Decision => DecidedAt is null ? null
         : AccessStartsAt is null ? AccessRequestStatus.Denied : AccessRequestStatus.Approved;
 
-    /// <summary>Approved by the portal itself because the customer had Lockbox off: the only decision without a person.</summary>
+    /// <summary>Approved by the portal itself (the customer had Lockbox off, or one of their rules approved it): the only decision without a person.</summary>
     public bool ApprovedAutomatically => DecidedAt is not null && DecidedByOid is null;
 
-    /// <summary>Files a new request: it waits for the customer, or, with Lockbox off, is approved on the record at once.</summary>
-    public void Open(bool lockboxEnabled, DateTimeOffset now, TimeSpan pendingDeadline, TimeSpan duration)
+    /// <summary>
+    /// Files a new request: it waits for the customer's approvers (as many as <paramref name="policy"/> requires), or,
+    /// with Lockbox off or a rule that approves it, is approved on the record at once.
+    /// </summary>
+    public void Open(bool lockboxEnabled, DateTimeOffset now, TimeSpan pendingDeadline, TimeSpan duration, PolicyDecision? policy = null, string? tenantName = null)
     {
         CreatedAt = now;
         PendingUntil = now + pendingDeadline;
         RequestedMinutes = (int)Math.Ceiling(duration.TotalMinutes);
-        Status = AccessRequestLifecycle.InitialStatus(lockboxEnabled);
+        var byRule = lockboxEnabled && policy is { ApproveAutomatically: true };
+        Status = AccessRequestLifecycle.InitialStatus(lockboxEnabled, byRule);
+        RequiredApprovals = policy is { ApproveAutomatically: false } ? Math.Max(1, policy.RequiredApprovals) : 1;
+        if (lockboxEnabled && policy is not null)
+            (PolicyRuleId, PolicyRuleVersion, PolicySummary) = (policy.RuleId, policy.RuleVersion, policy.Describe(tenantName ?? "the customer"));
         if (Status == AccessRequestStatus.Approved)
-            (DecidedAt, DecidedByName, DecisionReason, AccessStartsAt, AccessEndsAt) = (now, SystemActor, LockboxNotEnabledReason, now, now + duration);
+        {
+            var reason = byRule ? AutoApprovedByRuleReason(policy!) : LockboxNotEnabledReason;
+            (DecidedAt, DecidedByName, DecisionReason, AccessStartsAt, AccessEndsAt) = (now, SystemActor, reason, now, now + duration);
+        }
     }
+
+    public static string AutoApprovedByRuleReason(PolicyDecision policy) => $"Approved by rule {policy.RuleName} v{policy.RuleVersion}";
+
+    /// <summary>
+    /// Counts one more distinct approval; when that reaches the quorum the request is approved for
+    /// <paramref name="duration"/>, otherwise it keeps waiting. Returns whether this approval granted access.
+    /// </summary>
+    public bool RecordApproval(Guid byOid, string byName, DateTimeOffset now, TimeSpan duration, string? comment)
+    {
+        if (!this.Allows(LifecycleEvent.Approve, now))
+            throw new LifecycleException($"A request that is {StatusAt(now).Display()} cannot be approved.");
+        ApprovalCount++;
+        if (!ApprovalQuorum.IsReached(ApprovalCount, RequiredApprovals)) return false;
+        Approve(byOid, byName, now, duration, comment);
+        return true;
+    }
+
+    /// <summary>"1 of 2 approvals" while a multi-party request waits; null for a request that needs one.</summary>
+    public string? ApprovalProgress => RequiredApprovals > 1 ? ApprovalQuorum.Progress(ApprovalCount, RequiredApprovals) : null;
 
     public void Approve(Guid byOid, string byName, DateTimeOffset now, TimeSpan duration, string? comment)
     {

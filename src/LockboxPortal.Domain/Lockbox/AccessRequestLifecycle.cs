@@ -48,9 +48,9 @@ public static class AccessRequestLifecycle
         new(AccessRequestStatus.Approved, LifecycleEvent.End, AccessRequestStatus.Completed, DeadlineRule.Before),
     ];
 
-    /// <summary>A new request waits for the customer, unless the customer has switched Lockbox off.</summary>
-    public static AccessRequestStatus InitialStatus(bool lockboxEnabled) =>
-        lockboxEnabled ? AccessRequestStatus.CustomerNotified : AccessRequestStatus.Approved;
+    /// <summary>A new request waits for the customer, unless the customer has switched Lockbox off or a rule of theirs approves it.</summary>
+    public static AccessRequestStatus InitialStatus(bool lockboxEnabled, bool approvedByRule = false) =>
+        lockboxEnabled && !approvedByRule ? AccessRequestStatus.CustomerNotified : AccessRequestStatus.Approved;
 
     public static bool TryApply(AccessRequestStatus from, LifecycleEvent @event, out AccessRequestStatus to)
     {

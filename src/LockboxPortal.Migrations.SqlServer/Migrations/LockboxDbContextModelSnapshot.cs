@@ -375,6 +375,9 @@ namespace LockboxPortal.Migrations.SqlServer.Migrations
                     b.Property<DateTimeOffset?>("AccessStartsAt")
                         .HasColumnType("datetimeoffset");
 
+                    b.Property<int>("ApprovalCount")
+                        .HasColumnType("int");
+
                     b.Property<DateTimeOffset?>("ClosedAt")
                         .HasColumnType("datetimeoffset");
 
@@ -416,6 +419,9 @@ namespace LockboxPortal.Migrations.SqlServer.Migrations
                     b.Property<Guid>("EngineerOid")
                         .HasColumnType("uniqueidentifier");
 
+                    b.Property<Guid>("EngineerTenantId")
+                        .HasColumnType("uniqueidentifier");
+
                     b.Property<string>("Justification")
                         .IsRequired()
                         .HasMaxLength(2000)
@@ -424,6 +430,19 @@ namespace LockboxPortal.Migrations.SqlServer.Migrations
                     b.Property<DateTimeOffset>("PendingUntil")
                         .HasColumnType("datetimeoffset");
 
+                    b.Property<Guid?>("PolicyRuleId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<int?>("PolicyRuleVersion")
+                        .HasColumnType("int");
+
+                    b.Property<string>("PolicySummary")
+                        .HasMaxLength(300)
+                        .HasColumnType("nvarchar(300)");
+
+                    b.Property<int>("Reason")
+                        .HasColumnType("int");
+
                     b.Property<DateTimeOffset?>("ReminderDueAt")
                         .HasColumnType("datetimeoffset");
 
@@ -431,6 +450,9 @@ namespace LockboxPortal.Migrations.SqlServer.Migrations
                         .HasColumnType("datetimeoffset");
 
                     b.Property<int>("RequestedMinutes")
+                        .HasColumnType("int");
+
+                    b.Property<int>("RequiredApprovals")
                         .HasColumnType("int");
 
                     b.Property<string>("ResourceIds")
@@ -481,6 +503,176 @@ namespace LockboxPortal.Migrations.SqlServer.Migrations
                     b.HasIndex("TenantId", "Status", "CreatedAt", "Id");
 
                     b.ToTable("AccessRequests");
+                });
+
+            modelBuilder.Entity("LockboxPortal.Domain.Lockbox.ApprovalRule", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<int>("Action")
+                        .HasColumnType("int");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<string>("CreatedByName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)");
+
+                    b.Property<Guid>("CreatedByOid")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<bool>("IsCurrent")
+                        .HasColumnType("bit");
+
+                    b.Property<int?>("MaxDurationMinutes")
+                        .HasColumnType("int");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("nvarchar(100)");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("int");
+
+                    b.Property<string>("Product")
+                        .HasMaxLength(100)
+                        .HasColumnType("nvarchar(100)");
+
+                    b.Property<int?>("Reason")
+                        .HasColumnType("int");
+
+                    b.Property<int>("RequiredApprovals")
+                        .HasColumnType("int");
+
+                    b.Property<Guid>("RuleId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<int?>("ScopeKind")
+                        .HasColumnType("int");
+
+                    b.Property<int?>("Severity")
+                        .HasColumnType("int");
+
+                    b.Property<Guid?>("SubscriptionId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<string>("SupportOrganization")
+                        .HasMaxLength(100)
+                        .HasColumnType("nvarchar(100)");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("int");
+
+                    b.Property<int?>("Weekdays")
+                        .HasColumnType("int");
+
+                    b.Property<int?>("WindowEndMinute")
+                        .HasColumnType("int");
+
+                    b.Property<int?>("WindowStartMinute")
+                        .HasColumnType("int");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RuleId", "Version")
+                        .IsUnique();
+
+                    b.HasIndex("TenantId", "IsCurrent", "Position");
+
+                    b.ToTable("ApprovalRules");
+                });
+
+            modelBuilder.Entity("LockboxPortal.Domain.Lockbox.RequestApproval", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<DateTimeOffset>("ApprovedAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<string>("ApproverName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)");
+
+                    b.Property<Guid>("ApproverOid")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<string>("Comment")
+                        .HasMaxLength(1000)
+                        .HasColumnType("nvarchar(1000)");
+
+                    b.Property<int>("GrantedMinutes")
+                        .HasColumnType("int");
+
+                    b.Property<Guid>("RequestId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RequestId", "ApproverOid")
+                        .IsUnique();
+
+                    b.ToTable("RequestApprovals");
+                });
+
+            modelBuilder.Entity("LockboxPortal.Domain.Lockbox.SubscriptionApprover", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<Guid>("SubscriptionId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<Guid>("ApproverOid")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<string>("ApproverEmail")
+                        .IsRequired()
+                        .HasMaxLength(254)
+                        .HasColumnType("nvarchar(254)");
+
+                    b.Property<string>("ApproverName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)");
+
+                    b.HasKey("TenantId", "SubscriptionId", "ApproverOid");
+
+                    b.HasIndex("ApproverOid", "TenantId");
+
+                    b.ToTable("SubscriptionApprovers");
+                });
+
+            modelBuilder.Entity("LockboxPortal.Domain.Lockbox.TenantSubscription", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<Guid>("SubscriptionId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<string>("DisplayName")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("nvarchar(100)");
+
+                    b.Property<int?>("RequiredApprovals")
+                        .HasColumnType("int");
+
+                    b.HasKey("TenantId", "SubscriptionId");
+
+                    b.ToTable("TenantSubscriptions");
                 });
 
             modelBuilder.Entity("LockboxPortal.Domain.Notifications.OutboxMessage", b =>
@@ -739,6 +931,14 @@ namespace LockboxPortal.Migrations.SqlServer.Migrations
 
                     b.Property<bool>("LockboxEnabled")
                         .HasColumnType("bit");
+
+                    b.Property<int>("RequiredApprovals")
+                        .HasColumnType("int");
+
+                    b.Property<string>("TimeZoneId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("nvarchar(100)");
 
                     b.Property<Guid>("Version")
                         .IsConcurrencyToken()
@@ -1066,6 +1266,42 @@ namespace LockboxPortal.Migrations.SqlServer.Migrations
                     b.HasOne("LockboxPortal.Domain.Tickets.SupportTicket", null)
                         .WithMany()
                         .HasForeignKey("TicketId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LockboxPortal.Domain.Lockbox.ApprovalRule", b =>
+                {
+                    b.HasOne("LockboxPortal.Domain.Tenants.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LockboxPortal.Domain.Lockbox.RequestApproval", b =>
+                {
+                    b.HasOne("LockboxPortal.Domain.Lockbox.AccessRequest", null)
+                        .WithMany()
+                        .HasForeignKey("RequestId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LockboxPortal.Domain.Lockbox.SubscriptionApprover", b =>
+                {
+                    b.HasOne("LockboxPortal.Domain.Lockbox.TenantSubscription", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "SubscriptionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LockboxPortal.Domain.Lockbox.TenantSubscription", b =>
+                {
+                    b.HasOne("LockboxPortal.Domain.Tenants.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
                 });

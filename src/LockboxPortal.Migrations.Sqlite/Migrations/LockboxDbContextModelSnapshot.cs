@@ -370,6 +370,9 @@ namespace LockboxPortal.Migrations.Sqlite.Migrations
                     b.Property<long?>("AccessStartsAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("ApprovalCount")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long?>("ClosedAt")
                         .HasColumnType("INTEGER");
 
@@ -411,12 +414,28 @@ namespace LockboxPortal.Migrations.Sqlite.Migrations
                     b.Property<Guid>("EngineerOid")
                         .HasColumnType("TEXT");
 
+                    b.Property<Guid>("EngineerTenantId")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Justification")
                         .IsRequired()
                         .HasMaxLength(2000)
                         .HasColumnType("TEXT");
 
                     b.Property<long>("PendingUntil")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("PolicyRuleId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("PolicyRuleVersion")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("PolicySummary")
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Reason")
                         .HasColumnType("INTEGER");
 
                     b.Property<long?>("ReminderDueAt")
@@ -426,6 +445,9 @@ namespace LockboxPortal.Migrations.Sqlite.Migrations
                         .HasColumnType("INTEGER");
 
                     b.Property<int>("RequestedMinutes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("RequiredApprovals")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("ResourceIds")
@@ -476,6 +498,176 @@ namespace LockboxPortal.Migrations.Sqlite.Migrations
                     b.HasIndex("TenantId", "Status", "CreatedAt", "Id");
 
                     b.ToTable("AccessRequests");
+                });
+
+            modelBuilder.Entity("LockboxPortal.Domain.Lockbox.ApprovalRule", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Action")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("CreatedByName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("CreatedByOid")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("IsCurrent")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("MaxDurationMinutes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Product")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("Reason")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("RequiredApprovals")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("RuleId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("ScopeKind")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("Severity")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("SubscriptionId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SupportOrganization")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("Weekdays")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("WindowEndMinute")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("WindowStartMinute")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RuleId", "Version")
+                        .IsUnique();
+
+                    b.HasIndex("TenantId", "IsCurrent", "Position");
+
+                    b.ToTable("ApprovalRules");
+                });
+
+            modelBuilder.Entity("LockboxPortal.Domain.Lockbox.RequestApproval", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ApprovedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ApproverName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ApproverOid")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Comment")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("GrantedMinutes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("RequestId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RequestId", "ApproverOid")
+                        .IsUnique();
+
+                    b.ToTable("RequestApprovals");
+                });
+
+            modelBuilder.Entity("LockboxPortal.Domain.Lockbox.SubscriptionApprover", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("SubscriptionId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ApproverOid")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ApproverEmail")
+                        .IsRequired()
+                        .HasMaxLength(254)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ApproverName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("TenantId", "SubscriptionId", "ApproverOid");
+
+                    b.HasIndex("ApproverOid", "TenantId");
+
+                    b.ToTable("SubscriptionApprovers");
+                });
+
+            modelBuilder.Entity("LockboxPortal.Domain.Lockbox.TenantSubscription", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("SubscriptionId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DisplayName")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("RequiredApprovals")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("TenantId", "SubscriptionId");
+
+                    b.ToTable("TenantSubscriptions");
                 });
 
             modelBuilder.Entity("LockboxPortal.Domain.Notifications.OutboxMessage", b =>
@@ -734,6 +926,14 @@ namespace LockboxPortal.Migrations.Sqlite.Migrations
 
                     b.Property<bool>("LockboxEnabled")
                         .HasColumnType("INTEGER");
+
+                    b.Property<int>("RequiredApprovals")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("TimeZoneId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
 
                     b.Property<Guid>("Version")
                         .IsConcurrencyToken()
@@ -1059,6 +1259,42 @@ namespace LockboxPortal.Migrations.Sqlite.Migrations
                     b.HasOne("LockboxPortal.Domain.Tickets.SupportTicket", null)
                         .WithMany()
                         .HasForeignKey("TicketId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LockboxPortal.Domain.Lockbox.ApprovalRule", b =>
+                {
+                    b.HasOne("LockboxPortal.Domain.Tenants.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LockboxPortal.Domain.Lockbox.RequestApproval", b =>
+                {
+                    b.HasOne("LockboxPortal.Domain.Lockbox.AccessRequest", null)
+                        .WithMany()
+                        .HasForeignKey("RequestId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LockboxPortal.Domain.Lockbox.SubscriptionApprover", b =>
+                {
+                    b.HasOne("LockboxPortal.Domain.Lockbox.TenantSubscription", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "SubscriptionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LockboxPortal.Domain.Lockbox.TenantSubscription", b =>
+                {
+                    b.HasOne("LockboxPortal.Domain.Tenants.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
                 });

@@ -24,6 +24,7 @@ public sealed class AccessibilityTests(PortalServer server)
         { "carol", "/audit/verify", "a11y-audit-verify" },
         { "carol", "/lockbox/administration/outbox", "a11y-outbox" },
         { "carol", "/lockbox/administration/webhooks", "a11y-webhooks" },
+        { "carol", "/lockbox/administration/approval-policies", "a11y-approval-policies" },
         { "carol", "/mailbox", "a11y-mailbox" },
         { "uma", "/access-denied", "a11y-access-denied" },
         { "uma", "/no-such-page", "a11y-not-found" },

@@ -37,6 +37,8 @@ public sealed class ServiceAuthorizationMatrixTests(ITestOutputHelper output) : 
     private ServicePrincipalDto _servicePrincipal = null!;
     private WebhookEndpointDto _webhook = null!;
     private Guid _webhookDelivery;
+    private ApprovalRuleDto _rule = null!;
+    private static readonly Guid PolicySubscription = Guid.Parse(Scenario.Subscription);
 
     public async Task InitializeAsync()
     {
@@ -53,6 +55,9 @@ public sealed class ServiceAuthorizationMatrixTests(ITestOutputHelper output) : 
         _webhookDelivery = await _f.Db(db => db.WebhookDeliveries.Where(d => d.EndpointId == _webhook.Id).Select(d => d.Id).FirstAsync());
         _contosoMessage = await _f.Db(db => db.OutboxMessages.Where(m => m.TenantId == ContosoTenant).Select(m => m.Id).FirstAsync());
         await _f.As(Carol, sp => S<ServicePrincipalService>(sp).CreateAsync(SpTestData.Command()));
+        await _f.As(Carol, sp => S<ApprovalPolicyService>(sp).SaveSubscriptionAsync(new SubscriptionPolicyCommand(Scenario.Subscription, "Production", null, [Adam.Oid])));
+        _rule = await _f.As(Carol, sp => S<ApprovalPolicyService>(sp).SaveRuleAsync(
+            new ApprovalRuleCommand(null, "Incidents", 1, LockboxPortal.Domain.Lockbox.ApprovalRuleAction.RequireApprovals, 2, Reason: JustificationReason.Incident)));
         _servicePrincipal = (await _f.As(Carol, sp => S<ServicePrincipalService>(sp).ListAsync(new ServicePrincipalListQuery()))).Items.Single();
     }
 
@@ -113,6 +118,18 @@ public sealed class ServiceAuthorizationMatrixTests(ITestOutputHelper output) : 
         new("AttestationService.SubmitAsync", sp => S<AttestationService>(sp).SubmitAsync(_ended.Id, new SubmitAttestationCommand("Read the logs.")), "mia"),
         new("AttestationService.AcknowledgeAsync", sp => S<AttestationService>(sp).AcknowledgeAsync(_ended.Id), "carol", "adam"),
         new("AttestationService.FlagAsync", sp => S<AttestationService>(sp).FlagAsync(_ended.Id, new FlagAttestationCommand("Follow up.")), "carol", "adam"),
+        // Only the engineer the ticket is assigned to learns which policy would apply; Ravi gets not found.
+        new("LockboxQueries.PreviewPolicyAsync", sp => S<LockboxQueries>(sp).PreviewPolicyAsync(Scenario.Request(_ticket.Number)), "mia"),
+        new("ApprovalPolicyService.GetAsync", sp => S<ApprovalPolicyService>(sp).GetAsync(), "carol", "frank"),
+        new("ApprovalPolicyService.SetTenantPolicyAsync", sp => S<ApprovalPolicyService>(sp).SetTenantPolicyAsync(new TenantPolicyCommand(1, "UTC")), "carol", "frank"),
+        // Frank names Adam, who is not of his tenant: a validation answer, never a change to Contoso.
+        new("ApprovalPolicyService.SaveSubscriptionAsync", sp => S<ApprovalPolicyService>(sp).SaveSubscriptionAsync(
+            new SubscriptionPolicyCommand(Scenario.Subscription, "Production", null, [Adam.Oid, Carol.Oid])), "carol", "frank"),
+        new("ApprovalPolicyService.SaveRuleAsync", sp => S<ApprovalPolicyService>(sp).SaveRuleAsync(
+            _rule.Definition with { Name = "Incidents (edited)" }), "carol", "frank"),
+        new("ApprovalPolicyService.DryRunAsync", sp => S<ApprovalPolicyService>(sp).DryRunAsync(_rule.Definition), "carol", "frank"),
+        new("ApprovalPolicyService.DeleteRuleAsync", sp => S<ApprovalPolicyService>(sp).DeleteRuleAsync(_rule.RuleId), "carol"),
+        new("ApprovalPolicyService.RemoveSubscriptionAsync", sp => S<ApprovalPolicyService>(sp).RemoveSubscriptionAsync(PolicySubscription), "carol"),
     ];
 
     /// <summary>

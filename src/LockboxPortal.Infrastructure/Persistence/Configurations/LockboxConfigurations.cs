@@ -22,7 +22,9 @@ internal sealed class AccessRequestConfiguration : IEntityTypeConfiguration<Acce
         b.Property(r => r.DecisionReason).HasMaxLength(1000);
         b.Property(r => r.ClosedByName).HasMaxLength(200);
         b.Property(r => r.ClosedReason).HasMaxLength(1000);
+        b.Property(r => r.PolicySummary).HasMaxLength(300);
         b.Ignore(r => r.ResourceIdList);
+        b.Ignore(r => r.ApprovalProgress);
         b.Ignore(r => r.RequestedDuration);
 
         b.HasOne<Tenant>().WithMany().HasForeignKey(r => r.TenantId).OnDelete(DeleteBehavior.Restrict);

@@ -13,6 +13,7 @@ internal sealed class TenantConfiguration : IEntityTypeConfiguration<Tenant>
         b.Property(t => t.DisplayName).HasMaxLength(200);
         b.Property(t => t.LockboxChangedByName).HasMaxLength(200);
         b.Property(t => t.AlternateNotificationEmails).HasMaxLength(5200);
+        b.Property(t => t.TimeZoneId).HasMaxLength(100);
         b.Property(t => t.Version).IsConcurrencyToken();
         b.Ignore(t => t.AlternateEmails);
     }
