@@ -149,6 +149,32 @@ public sealed class CircuitClientTests : IAsyncLifetime
         Assert.True(circuit.IsConnected);
     }
 
+    [Fact]
+    public async Task The_interactive_blade_shows_the_prerendered_first_page_and_count_without_querying_again()
+    {
+        var before = (await _portal.FilePendingContosoRequestsAsync(1)).Single();
+        var address = new Uri(_portal.BaseUri, "lockbox");
+        var prerendered = PrerenderedPage.Parse(address, await _carol.Http.GetStringAsync(address));
+        Assert.NotEqual("", prerendered.ApplicationState);
+        // Filed after the prerender: a circuit that queried again would show it first; one that reuses the
+        // prerendered page does not (no live update either: it happened before the circuit subscribed).
+        var after = (await _portal.FilePendingContosoRequestsAsync(1)).Single();
+
+        await using var circuit = await BlazorCircuit.StartAsync(prerendered, _carol.Cookies);
+        await circuit.WaitForAsync(d => d.Elements().Any(e => e["data-interactive"] == "true") && NextButtonLive(d));
+
+        Assert.Equal($"/lockbox/requests/{before}", FirstRequest(circuit));
+        Assert.DoesNotContain(circuit.Query(d => Rows(d).ToList()), r => r.Children.Any(c => c.Children.Any(a => a["href"] == $"/lockbox/requests/{after}")));
+        Assert.Matches(@"^1–\d+ of \d", circuit.TextOf(circuit.FindByTestId("page-range")!)); // the count came along too
+
+        // A fresh page load shows the new request: the reuse is only from a prerender to its own circuit.
+        await using var fresh = await _carol.OpenAsync("lockbox");
+        await fresh.WaitForAsync(d => NextButtonLive(d));
+        Assert.Equal($"/lockbox/requests/{after}", FirstRequest(fresh));
+    }
+
+    private static bool NextButtonLive(RenderedDom d) => d.Elements().Any(e => e.Name == "button" && e["aria-label"] == "Next page" && e.Handlers.ContainsKey("onclick"));
+
     private static async Task WaitUntilAsync(Func<bool> condition)
     {
         for (var i = 0; i < 200 && !condition(); i++) await Task.Delay(50);
