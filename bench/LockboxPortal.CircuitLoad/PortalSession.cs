@@ -49,9 +49,28 @@ public sealed partial class PortalSession : IDisposable
         }
     }
 
-    /// <summary>Starts a circuit on <paramref name="path"/> as this session's user.</summary>
-    public Task<BlazorCircuit> OpenAsync(string path, CircuitClientOptions? options = null, CancellationToken cancellationToken = default) =>
-        BlazorCircuit.StartAsync(Http, Cookies, new Uri(BaseUri, path), options, cancellationToken);
+    /// <summary>
+    /// Starts a circuit on <paramref name="path"/> as this session's user. Unless the options say otherwise, JS calls
+    /// are answered as a browser in light mode would (<see cref="PortalJsResults"/>).
+    /// </summary>
+    public Task<BlazorCircuit> OpenAsync(string path, CircuitClientOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new CircuitClientOptions();
+        if (options.JsResults is null)
+            options = new CircuitClientOptions { TrackDom = options.TrackDom, Timeout = options.Timeout, ServerTimeout = options.ServerTimeout, JsResults = PortalJsResults };
+        return BlazorCircuit.StartAsync(Http, Cookies, new Uri(BaseUri, path), options, cancellationToken);
+    }
+
+    /// <summary>
+    /// The portal's JS calls whose answer is a value type, where JSON null would fail the server's deserialization
+    /// and end the circuit: whether the OS is in dark mode (the layout's theme.js, or MudThemeProvider in older
+    /// builds). Everything else is answered null.
+    /// </summary>
+    public static string? PortalJsResults(JsCall call) => call.Identifier switch
+    {
+        "systemDark" or "mudThemeProvider.isDarkMode" => "false",
+        _ => null,
+    };
 
     public void Dispose() => Http.Dispose();
 

@@ -44,8 +44,13 @@ public sealed class CircuitClientTests : IAsyncLifetime
         Assert.True(circuit.IsConnected);
         Assert.Empty(circuit.Errors);
         // OnAfterRender runs only once the client acknowledged the batch: the layout's first-render JS call proves it.
-        await WaitUntilAsync(() => circuit.JsCalls.Any(j => j.Contains("mudThemeProvider", StringComparison.OrdinalIgnoreCase) || j.Contains("DarkMode", StringComparison.OrdinalIgnoreCase)));
+        await WaitUntilAsync(() => circuit.JsCalls.Contains("systemDark"));
         Assert.Contains("Blazor._internal.attachWebRendererInterop", circuit.JsCalls);
+        // Its answer (a bool) was understood: a null there would have ended the circuit.
+        await circuit.ClickAsync(circuit.Find(e => e["data-testid"] == "theme-toggle")!);
+        await circuit.WaitForAsync(d => d.Elements().Any(e => e["data-testid"] == "theme-toggle" && e["aria-label"] == "Switch to light theme"));
+        Assert.True(circuit.IsConnected);
+        Assert.Empty(circuit.Errors);
     }
 
     [Fact]
@@ -160,7 +165,7 @@ public sealed class CircuitClientTests : IAsyncLifetime
         // prerendered page does not (no live update either: it happened before the circuit subscribed).
         var after = (await _portal.FilePendingContosoRequestsAsync(1)).Single();
 
-        await using var circuit = await BlazorCircuit.StartAsync(prerendered, _carol.Cookies);
+        await using var circuit = await BlazorCircuit.StartAsync(prerendered, _carol.Cookies, new CircuitClientOptions { JsResults = PortalSession.PortalJsResults });
         await circuit.WaitForAsync(d => d.Elements().Any(e => e["data-interactive"] == "true") && NextButtonLive(d));
 
         Assert.Equal($"/lockbox/requests/{before}", FirstRequest(circuit));
