@@ -56,6 +56,8 @@ steps=(
   # the portals other tests leave behind in the same process would feed them, so these run in their own.
   "tests/LockboxPortal.Web.Tests|LockboxPortal.Web.Tests.Telemetry|FullyQualifiedName~LockboxPortal.Web.Tests.Telemetry"
   "tests/LockboxPortal.EndToEnd.Tests|LockboxPortal.EndToEnd.Tests|"
+  # The protocol-level circuit client of bench/ (bench/LockboxPortal.CircuitLoad) against the portal on Kestrel.
+  "tests/LockboxPortal.CircuitLoad.Tests|LockboxPortal.CircuitLoad.Tests|"
   "tests/LockboxPortal.Tests|LockboxPortal.Tests.Slow|Category=Slow"
 )
 for step in "${steps[@]}"; do

@@ -36,5 +36,13 @@ step "service and query benchmarks"
 step "browser and circuit benchmarks (Release build on Kestrel, Chromium)"
 timeout 1500 "${BENCH[@]}" browser --db "$RUN_DB" --app "$OUT/publish" --out "$OUT" "${QUICK[@]}"
 
+# Protocol-level circuits (bench/LockboxPortal.CircuitLoad, no browser): 5,000 idle circuits on the blade, then 200
+# active users for 60 s on top of them. On a copy of the seeded database again, since the browser step approved some.
+rm -f "$RUN_DB" "$RUN_DB-wal" "$RUN_DB-shm"
+cp "$SEEDED" "$RUN_DB"
+step "circuits without a browser (${BENCH_IDLE:-5000} idle, ${BENCH_ACTIVE:-200} active)"
+timeout 900 "${BENCH[@]}" circuits --db "$RUN_DB" --app "$OUT/publish" --out "$OUT" --idle "${BENCH_IDLE:-5000}" --active "${BENCH_ACTIVE:-200}" --seconds 60 "${QUICK[@]}" \
+  || echo "circuits step failed or timed out; its tables keep what it wrote"
+
 "${BENCH[@]}" doc --out "$OUT" --doc docs/performance.md
 step "done"

@@ -72,7 +72,7 @@ public static class BrowserBenchmarks
         return 0;
     }
 
-    private static Process StartApp(string appDir, string db, int port)
+    internal static Process StartApp(string appDir, string db, int port)
     {
         var psi = new ProcessStartInfo("dotnet", Path.Combine(appDir, "LockboxPortal.Web.dll"))
         {
@@ -95,7 +95,7 @@ public static class BrowserBenchmarks
         return p;
     }
 
-    private static async Task WaitHealthyAsync(string baseUrl, Process app)
+    internal static async Task WaitHealthyAsync(string baseUrl, Process app)
     {
         using var http = new HttpClient();
         for (var i = 0; i < 240; i++)
@@ -168,12 +168,12 @@ public static class BrowserBenchmarks
         }
     }
 
-    private sealed record Dump(long TotalBytes, Dictionary<string, (long Bytes, long Count)> Types);
+    internal sealed record Dump(long TotalBytes, Dictionary<string, (long Bytes, long Count)> Types);
 
     /// <summary>dotnet-gcdump collect (an induced full, blocking GC, then a heap walk) and its per-type report.</summary>
-    private static async Task<Dump> GcDumpAsync(int pid, string outDir, int n)
+    internal static async Task<Dump> GcDumpAsync(int pid, string outDir, int n, string prefix = "circuits")
     {
-        var file = Path.Combine(outDir, $"circuits-{n}.gcdump");
+        var file = Path.Combine(outDir, $"{prefix}-{n}.gcdump");
         File.Delete(file);
         await RunAsync("dotnet", $"dotnet-gcdump collect -p {pid} -o {file}");
         var text = await RunAsync("dotnet", $"dotnet-gcdump report {file}");
@@ -202,7 +202,7 @@ public static class BrowserBenchmarks
 
     private static long ParseLong(string s) => long.Parse(s.Replace(",", ""), CultureInfo.InvariantCulture);
 
-    private static long Rss(int pid)
+    internal static long Rss(int pid)
     {
         var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
         return line is null ? 0 : long.Parse(Regex.Match(line, @"\d+").Value, CultureInfo.InvariantCulture);

@@ -122,6 +122,9 @@ public static class Seeder
         for (var i = 0; i < tenantCount; i++) { acc += weights[i]; cumulative[i] = acc; }
 
         var audit = new AuditChain();
+        // The personas' sign-ins above already appended to their tenants' chains: the seeded history continues them.
+        foreach (var h in await db.AuditChainHeads.AsNoTracking().ToListAsync())
+            audit.Heads[h.ChainId] = new AuditChainHead { ChainId = h.ChainId, Sequence = h.Sequence, LastHash = h.LastHash };
         var tickets = 0;
         var sw = Stopwatch.StartNew();
         using var tenantInsert = new BulkInserter<Tenant>(db, connection);

@@ -27,6 +27,7 @@ public static partial class WebExtensions
             o.KeepAliveInterval = TimeSpan.FromSeconds(15);
             Microsoft.AspNetCore.SignalR.HubOptionsExtensions.AddFilter<OversizedMessageHubFilter>(o);
         });
+        services.AddSingleton<ThemeStylesheet>();
         services.AddSingleton<OversizedMessageNotices>();
         services.AddSingleton<OversizedMessageHubFilter>();
         services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler, OversizedMessageCircuitHandler>();
@@ -109,6 +110,7 @@ public static partial class WebExtensions
         app.UseAntiforgery();
 
         app.MapStaticAssets().AllowAnonymous();
+        app.MapThemeStylesheet();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = ScalingExtensions.WriteReadinessAsync }).AllowAnonymous();
         app.MapAccountEndpoints(app.Configuration);

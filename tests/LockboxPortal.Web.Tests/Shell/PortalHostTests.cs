@@ -105,19 +105,22 @@ public sealed class PortalHostTests : IClassFixture<PortalHostTests.Host>
         Assert.DoesNotContain("   at ", text);
     }
 
-    // The app bar colours of PortalTheme: dark #0b1f33, light #0f3d6e, as MudThemeProvider writes them into the page.
+    // The app bar colours of PortalTheme: dark #0b1f33, light #0f3d6e, as MudThemeProvider writes them into the theme's stylesheets.
     private const string DarkAppBar = "--mud-palette-appbar-background: rgba(11,31,51,1)";
     private const string LightAppBar = "--mud-palette-appbar-background: rgba(15,61,110,1)";
 
+    /// <summary>
+    /// The theme is two linked stylesheets (ThemeStylesheet), and the page says by their media which applies: a chosen
+    /// theme always ("all", the other "not all"), else the one the operating system asks for (a media query, so the
+    /// browser follows the OS without a script; the client hint only sets the toggle's label).
+    /// </summary>
     [Theory]
-    [InlineData("lockbox.theme=dark", null, true)]
-    [InlineData("lockbox.theme=light", "dark", false)]
-    [InlineData(null, "dark", true)]
-    [InlineData(null, "\"dark\"", true)]
-    [InlineData(null, "light", false)]
-    [InlineData(null, null, false)]
-    [InlineData("lockbox.theme=purple", "light", false)]
-    public async Task Pages_are_prerendered_in_the_chosen_theme_else_in_the_operating_systems(string? cookie, string? systemHint, bool dark)
+    [InlineData("lockbox.theme=dark", null, "dark")]
+    [InlineData("lockbox.theme=light", "dark", "light")]
+    [InlineData(null, "dark", "os")]
+    [InlineData(null, null, "os")]
+    [InlineData("lockbox.theme=purple", "light", "os")]
+    public async Task Pages_link_the_chosen_theme_else_the_operating_systems(string? cookie, string? systemHint, string expected)
     {
         var carol = await _host.SignInAsync(DemoPersonas.Carol);
         foreach (var path in new[] { "/", "/lockbox" })
@@ -126,8 +129,7 @@ public sealed class PortalHostTests : IClassFixture<PortalHostTests.Host>
             if (cookie is not null) request.Headers.Add("Cookie", cookie);
             if (systemHint is not null) request.Headers.Add("Sec-CH-Prefers-Color-Scheme", systemHint);
             var response = await carol.SendAsync(request);
-            var html = (await response.Content.ReadAsStringAsync()).Replace(" ", "").Replace("--mud-palette-appbar-background:", "--mud-palette-appbar-background: ");
-            Assert.Contains(dark ? DarkAppBar : LightAppBar, html);
+            await AssertThemeLinksAsync(await response.Content.ReadAsStringAsync(), expected);
             Assert.Contains("Sec-CH-Prefers-Color-Scheme", response.Headers.GetValues("Critical-CH"));
             Assert.Contains("Sec-CH-Prefers-Color-Scheme", response.Headers.Vary);
         }
@@ -135,7 +137,36 @@ public sealed class PortalHostTests : IClassFixture<PortalHostTests.Host>
         using var signIn = new HttpRequestMessage(HttpMethod.Get, "/account/signin");
         if (cookie is not null) signIn.Headers.Add("Cookie", cookie);
         if (systemHint is not null) signIn.Headers.Add("Sec-CH-Prefers-Color-Scheme", systemHint);
-        var page = (await (await _host.CreateClient().SendAsync(signIn)).Content.ReadAsStringAsync()).Replace(" ", "").Replace("--mud-palette-appbar-background:", "--mud-palette-appbar-background: ");
-        Assert.Contains(dark ? DarkAppBar : LightAppBar, page);
+        await AssertThemeLinksAsync(await (await _host.CreateClient().SendAsync(signIn)).Content.ReadAsStringAsync(), expected);
+    }
+
+    private async Task AssertThemeLinksAsync(string html, string expected)
+    {
+        (string Href, string Media) Link(string testId)
+        {
+            var tag = System.Text.RegularExpressions.Regex.Match(html, $"<link[^>]*data-testid=\"{testId}\"[^>]*>").Value;
+            Assert.NotEqual("", tag);
+            return (System.Net.WebUtility.HtmlDecode(System.Text.RegularExpressions.Regex.Match(tag, "href=\"([^\"]+)\"").Groups[1].Value),
+                    System.Text.RegularExpressions.Regex.Match(tag, "media=\"([^\"]+)\"").Groups[1].Value);
+        }
+        var (lightHref, lightMedia) = Link("theme-light");
+        var (darkHref, darkMedia) = Link("theme-dark");
+        var (expectedLight, expectedDark) = expected switch
+        {
+            "dark" => ("not all", "all"),
+            "light" => ("all", "not all"),
+            _ => ("not all and (prefers-color-scheme: dark)", "(prefers-color-scheme: dark)"),
+        };
+        Assert.Equal(expectedLight, lightMedia);
+        Assert.Equal(expectedDark, darkMedia);
+
+        // Each sheet holds its palette, is served to anyone (the sign-in page needs it) and may be cached for good.
+        var anonymous = _host.CreateClient();
+        var light = await anonymous.GetAsync(lightHref);
+        var dark = await anonymous.GetAsync(darkHref);
+        Assert.Equal("text/css", light.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("immutable", light.Headers.CacheControl?.ToString());
+        Assert.Contains(LightAppBar, (await light.Content.ReadAsStringAsync()).Replace(" ", "").Replace("--mud-palette-appbar-background:", "--mud-palette-appbar-background: "));
+        Assert.Contains(DarkAppBar, (await dark.Content.ReadAsStringAsync()).Replace(" ", "").Replace("--mud-palette-appbar-background:", "--mud-palette-appbar-background: "));
     }
 }

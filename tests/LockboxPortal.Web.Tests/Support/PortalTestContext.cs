@@ -53,6 +53,9 @@ public abstract class PortalTestContext : BunitContext, IAsyncLifetime
 
     public virtual async Task InitializeAsync()
     {
+        // Components render as in a live circuit (the grid reuses a prerendered page only when interactive). Set
+        // here, after every constructor has registered its services: it builds the service provider.
+        SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));
         // A copy of the migrated template: start-up then finds nothing to migrate.
         if (!IsSqlServer) TemplateDatabase.CopyTo(DatabasePath);
         await Services.InitializeDatabaseAsync();
