@@ -60,6 +60,27 @@ public sealed class AccessTrailSectionTests : PortalPageTest
     }
 
     [Fact]
+    public async Task An_anomaly_stands_in_the_history_in_the_error_colour_and_its_long_resource_id_wraps_inside_the_card()
+    {
+        var r = await ApprovedAsync();
+        Time.Advance(TimeSpan.FromMinutes(5));
+        await ReportAsync(new ReportedAccessEvent("e-1", r.Id, Payroll + "/providers/Microsoft.Storage/storageAccounts/payroll", "Microsoft.Storage/storageAccounts/listKeys/action",
+            r.AccessStartsAt!.Value.AddMinutes(1)));
+
+        SignInAs(Carol);
+        var cut = RenderDetails(r.Id);
+
+        cut.WaitForAssertion(() => Assert.Contains("Unexpected use of access", cut.Find("[data-testid=history]").TextContent));
+        var item = cut.FindAll("[data-testid=history] .mud-timeline-item").Single(i => i.TextContent.Contains("Unexpected use of access"));
+        Assert.NotNull(item.QuerySelector("[class*=mud-timeline-dot-error]"));
+        var detail = item.QuerySelector(".lb-timeline-detail")!;
+        Assert.Contains("storageAccounts/payroll", detail.TextContent);
+        // A flag-free step keeps the quiet colour: only what needs attention is red.
+        var signed = cut.FindAll("[data-testid=history] .mud-timeline-item").Single(i => i.TextContent.Contains("Access grant signed"));
+        Assert.Null(signed.QuerySelector("[class*=mud-timeline-dot-error]"));
+    }
+
+    [Fact]
     public async Task A_long_trail_shows_a_page_and_a_show_more_button_that_loads_the_rest()
     {
         var r = await ApprovedAsync();
