@@ -63,6 +63,12 @@ public sealed class LockboxQueries(ILockboxDbContextFactory dbFactory, ICurrentU
     }
 
     /// <summary>
+    /// A key for <paramref name="view"/> (a list query, "pending") as the caller sees it: callers with the same key get
+    /// the same answer from the same view, so open pages can share one load of it after a change. Requires sign-in.
+    /// </summary>
+    public string ViewKey(object view) => $"{Visibility.RequestsKey(currentUser.RequireSignedIn())}|{view}";
+
+    /// <summary>
     /// How many requests match the list's filters. The blade asks for it after it has shown the rows, so the
     /// first rows never wait for a count over a tenant's whole history.
     /// </summary>

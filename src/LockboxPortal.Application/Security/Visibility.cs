@@ -20,6 +20,18 @@ public static class Visibility
         _ => db.AccessRequests.Where(r => false),
     };
 
+    /// <summary>
+    /// Names the requests <see cref="Requests"/> gives <paramref name="user"/>: two users with the same key see the
+    /// same requests, so open pages that show the same view of them may share one load (the blade's live refresh).
+    /// Written beside <see cref="Requests"/> and by the same cases: a new case there needs its own key here.
+    /// </summary>
+    public static string RequestsKey(PortalUser user) => user.Kind switch
+    {
+        PortalUserKind.Customer => $"tenant:{user.TenantId:N}",
+        PortalUserKind.Engineer => $"engineer:{user.Oid:N}",
+        _ => "none",
+    };
+
     public static IQueryable<SupportTicket> Tickets(ILockboxDbContext db, PortalUser user) => user.Kind switch
     {
         PortalUserKind.Customer => db.SupportTickets.Where(t => t.TenantId == user.TenantId),

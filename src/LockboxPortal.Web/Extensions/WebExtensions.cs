@@ -28,6 +28,9 @@ public static partial class WebExtensions
             Microsoft.AspNetCore.SignalR.HubOptionsExtensions.AddFilter<OversizedMessageHubFilter>(o);
         });
         services.AddSingleton<ThemeStylesheet>();
+        services.AddSingleton<LockboxPortal.Web.Components.Shared.SharedLiveLoads>();
+        services.AddOptions<LockboxPortal.Web.Components.Shared.LiveUpdateOptions>()
+            .BindConfiguration(LockboxPortal.Web.Components.Shared.LiveUpdateOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<OversizedMessageNotices>();
         services.AddSingleton<OversizedMessageHubFilter>();
         services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler, OversizedMessageCircuitHandler>();

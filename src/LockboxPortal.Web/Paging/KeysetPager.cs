@@ -58,12 +58,15 @@ public sealed class KeysetPager<TCursor> where TCursor : class
     /// <summary>The last page by offset; null while the total is unknown or nothing matches.</summary>
     public PageMove<TCursor>? Last() => Total is { } total && total > 0 ? new((total - 1) / PageSize) : null;
 
-    /// <summary>The first page as loaded elsewhere (the prerender): rows, their edge cursors and the total.</summary>
-    public void Restore(int itemCount, TCursor? first, TCursor? last, int? total)
+    /// <summary>
+    /// A page as loaded elsewhere (the prerender, or one load shared by every open grid after a change): rows, their
+    /// edge cursors and the total. A load in flight (a count after its rows) is dropped: this answer is newer.
+    /// </summary>
+    public void Restore(int page, int itemCount, TCursor? first, TCursor? last, int? total)
     {
         _current?.Cancel();
         _current = null;
-        (Page, ItemCount, FirstCursor, LastCursor, Total, Loaded) = (0, itemCount, first, last, total, true);
+        (Page, ItemCount, FirstCursor, LastCursor, Total, Loaded) = (page, itemCount, first, last, total, true);
     }
 
     /// <summary>Starts a load, cancelling the one in flight. <paramref name="recount"/>: the filters changed, so the total is unknown again.</summary>

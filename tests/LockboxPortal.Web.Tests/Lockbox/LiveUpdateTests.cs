@@ -5,6 +5,7 @@ using LockboxPortal.Infrastructure.Demo;
 using LockboxPortal.Web.Components.Layout;
 using LockboxPortal.Web.Components.Pages.Lockbox;
 using LockboxPortal.Web.Components.Pages.Tickets;
+using LockboxPortal.Web.Components.Shared;
 using LockboxPortal.Web.Tests.Support;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,13 +16,14 @@ namespace LockboxPortal.Web.Tests.Lockbox;
 
 /// <summary>
 /// Each page subscribes to exactly what it shows: counted by the database work a page starts on the renderer
-/// (a page's loads), not by what the test's own setup calls do. Irrelevant changes are published first; the
-/// relevant one last, so once it shows, anything earlier would already have been counted.
+/// (a page's loads) and by the loads the grids and badges share after a change (<see cref="SharedLiveLoads"/>), not by
+/// what the test's own setup calls do. Irrelevant changes are published first; the relevant one last, so once it
+/// shows, anything earlier would already have been counted.
 /// </summary>
 public sealed class LiveUpdateTests : PortalPageTest
 {
-    // One grid reload: the page of rows, then the count for the pager.
-    private const int GridReload = 2;
+    // After a change the grid's page and its count are read once, off the renderer, for every grid that shows them.
+    private long SharedLoads => Services.GetRequiredService<SharedLiveLoads>().LoadCount;
 
     private int _loads;
 
@@ -71,7 +73,8 @@ public sealed class LiveUpdateTests : PortalPageTest
 
         cut.WaitForAssertion(() => Assert.Equal("1–1 of 1", cut.Find("[data-testid=page-range]").TextContent), TimeSpan.FromSeconds(5));
         Assert.Contains(mine.TicketNumber, cut.Find("[data-testid=request-grid]").TextContent);
-        Assert.Equal(GridReload, TakeLoads());
+        Assert.Equal(0, TakeLoads());
+        Assert.Equal(1, SharedLoads);
     }
 
     [Fact]
@@ -89,7 +92,33 @@ public sealed class LiveUpdateTests : PortalPageTest
 
         cut.WaitForAssertion(() => Assert.Equal("1–1 of 1", cut.Find("[data-testid=page-range]").TextContent), TimeSpan.FromSeconds(5));
         Assert.Contains(contoso.TicketNumber, cut.Find("[data-testid=request-grid]").TextContent);
-        Assert.Equal(GridReload, TakeLoads());
+        Assert.Equal(0, TakeLoads());
+        Assert.Equal(1, SharedLoads);
+    }
+
+    [Fact]
+    public async Task Open_blades_of_a_tenant_showing_the_same_page_share_one_load_after_a_change_and_a_filtered_one_loads_for_itself()
+    {
+        SignInAs(DemoPersonas.Carol);
+        Providers();
+        var blades = new[] { Render<Blade>(), Render<Blade>(), Render<Blade>() };
+        var filtered = Render<Blade>();
+        foreach (var blade in blades.Append(filtered)) blade.WaitForAssertion(() => Assert.Contains("No access requests yet", blade.Markup));
+        filtered.Find("[data-testid=status-filter]").Change(nameof(Domain.Lockbox.AccessRequestStatus.Denied));
+        filtered.WaitForAssertion(() => Assert.Contains("No request matches the filter.", filtered.Markup));
+        TakeLoads();
+
+        var contoso = await PendingContosoRequestAsync();
+
+        foreach (var blade in blades)
+        {
+            blade.WaitForAssertion(() => Assert.Equal("1–1 of 1", blade.Find("[data-testid=page-range]").TextContent), TimeSpan.FromSeconds(5));
+            Assert.Contains(contoso.TicketNumber, blade.Find("[data-testid=request-grid]").TextContent);
+        }
+        filtered.WaitForAssertion(() => Assert.Equal(2, SharedLoads), TimeSpan.FromSeconds(5));
+        Assert.DoesNotContain(contoso.TicketNumber, filtered.Markup);
+        Assert.Equal(0, TakeLoads()); // no grid loaded for itself
+        Assert.Equal(2, SharedLoads); // one for the three alike, one for the filtered one
     }
 
     [Fact]
@@ -106,7 +135,8 @@ public sealed class LiveUpdateTests : PortalPageTest
 
         cut.WaitForAssertion(() => Assert.Equal("1–1 of 1", cut.Find("[data-testid=page-range]").TextContent), TimeSpan.FromSeconds(5));
         Assert.Contains(mine.TicketNumber, cut.Find("[data-testid=request-grid]").TextContent);
-        Assert.Equal(GridReload, TakeLoads());
+        Assert.Equal(0, TakeLoads());
+        Assert.Equal(1, SharedLoads);
     }
 
     [Fact]
@@ -140,8 +170,10 @@ public sealed class LiveUpdateTests : PortalPageTest
         await FabrikamRequestAsync();
         await PendingContosoRequestAsync();
 
-        cut.WaitForAssertion(() => Assert.Equal(firstCount, _loads), TimeSpan.FromSeconds(5));
-        Assert.Equal(firstCount, TakeLoads());
+        cut.WaitForAssertion(() => Assert.Equal(1, SharedLoads), TimeSpan.FromSeconds(5));
+        cut.WaitForAssertion(() => Assert.Equal("1", cut.Find("[data-testid=pending-badge]").TextContent), TimeSpan.FromSeconds(5));
+        Assert.Equal(0, TakeLoads());
+        Assert.Equal(1, SharedLoads);
     }
 
     private sealed class Environment : IWebHostEnvironment

@@ -36,6 +36,8 @@ public abstract class PortalTestContext : BunitContext, IAsyncLifetime
 
         Services.AddMudServices(o => o.PopoverOptions.CheckForPopoverProvider = false);
         Services.AddTransient<LockboxPortal.Web.Components.Shared.UiAction>();
+        Services.AddSingleton<LockboxPortal.Web.Components.Shared.SharedLiveLoads>();
+        Services.AddOptions<LockboxPortal.Web.Components.Shared.LiveUpdateOptions>();
         Services.AddSingleton<TimeProvider>(Time);
         Services.AddSingleton<IConfiguration>(Configuration);
         Services.AddSingleton(typeof(Microsoft.Extensions.Logging.ILogger<>), typeof(NullLogger<>));
