@@ -73,11 +73,19 @@ public static class CircuitBenchmarks
                 openFailures += await OpenIdleAsync(carol, idleOptions, toOpen, circuits, options.GetInt("open-concurrency", 8));
                 var rate = toOpen > 0 ? toOpen / clock.Elapsed.TotalSeconds : double.NaN;
                 await Task.Delay(5000); // let the circuits settle (first-render work, JS calls answered)
-                var dump = await BrowserBenchmarks.GcDumpAsync(app.Id, options.OutDir, n, "circuit-load");
+                // Counted before the dump: its heap walk stops the portal, and a pause longer than the hub's client
+                // timeout ends circuits that are then still in the dump (see below; counted again after it).
+                var live = circuits.Count(c => c.IsConnected);
                 var rss = BrowserBenchmarks.Rss(app.Id);
+                var dumpClock = Stopwatch.StartNew();
+                var dump = await BrowserBenchmarks.GcDumpAsync(app.Id, options.OutDir, n, "circuit-load");
+                dumpClock.Stop();
                 baseline ??= dump;
                 if (n == steps[0]) baselineRss = rss;
-                var live = circuits.Count(c => c.IsConnected);
+                await Task.Delay(2000);
+                var afterDump = circuits.Count(c => c.IsConnected);
+                Console.WriteLine($"{n}: {live} connected before the gcdump, {afterDump} after it; the dump took {dumpClock.Elapsed.TotalSeconds:0.0} s");
+                ReportCloses(circuits);
                 var perHeap = live == 0 ? double.NaN : (dump.TotalBytes - baseline.TotalBytes) / (double)live;
                 var perRss = live == 0 ? double.NaN : (rss - baselineRss) * 1024.0 / live;
                 table.AppendLine($"| {live:N0}{(live < n ? $" (of {n:N0})" : "")} | {dump.TotalBytes / 1048576.0:0.0} MiB | {(live == 0 ? "—" : $"{perHeap / 1024:0} KiB")} | {rss / 1024.0:0} MiB | {(live == 0 ? "—" : $"{perRss / 1024:0} KiB")} | {(double.IsNaN(rate) ? "—" : $"{rate:0}/s")} | {Fmt.Load()} |");
@@ -99,6 +107,7 @@ public static class CircuitBenchmarks
             File.WriteAllText(Path.Combine(options.OutDir, "circuit-load-table.md"), table.ToString());
             var stillOpen = circuits.Count(c => c.IsConnected);
             Console.WriteLine($"idle circuits still connected after the active phase: {stillOpen} of {circuits.Count}");
+            ReportCloses(circuits);
             if (stillOpen < circuits.Count)
             {
                 report.Add(new Figure("Idle circuits dropped during the run", $"{circuits.Count - stillOpen}", "0", false));
@@ -113,6 +122,13 @@ public static class CircuitBenchmarks
             await Task.WhenAll(circuits.Select(c => c.DisposeAsync().AsTask()));
         }
         return 0;
+    }
+
+    /// <summary>Why idle circuits closed, grouped (the client's view: the server's close, a timeout, a transport error).</summary>
+    private static void ReportCloses(List<BlazorCircuit> circuits)
+    {
+        foreach (var group in circuits.Where(c => c.ClosedReason is not null).GroupBy(c => c.ClosedReason).OrderByDescending(g => g.Count()).Take(5))
+            Console.WriteLine($"  closed: {group.Count()} × {group.Key} (first {group.Min(c => c.ClosedAt):HH:mm:ss}, last {group.Max(c => c.ClosedAt):HH:mm:ss})");
     }
 
     private static async Task<int> OpenIdleAsync(PortalSession session, CircuitClientOptions options, int count, List<BlazorCircuit> into, int concurrency)

@@ -211,6 +211,8 @@ public sealed class BlazorCircuit : IAsyncDisposable
         });
         _connection.Closed += ex =>
         {
+            ClosedAt = DateTimeOffset.UtcNow;
+            ClosedReason = ex is null ? "closed by the server (no error)" : $"{ex.GetType().Name}: {ex.Message}";
             FailWaiters(new InvalidOperationException("The circuit's connection closed.", ex));
             return Task.CompletedTask;
         };
@@ -313,6 +315,11 @@ public sealed class BlazorCircuit : IAsyncDisposable
     }
 
     public bool IsConnected => _connection.State == HubConnectionState.Connected;
+
+    /// <summary>When and why the connection closed (null while open): the server's close, a timeout, a transport error.</summary>
+    public DateTimeOffset? ClosedAt { get; private set; }
+
+    public string? ClosedReason { get; private set; }
 
     public async ValueTask DisposeAsync()
     {
