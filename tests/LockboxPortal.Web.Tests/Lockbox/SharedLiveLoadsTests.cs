@@ -152,6 +152,32 @@ public sealed class SharedLiveLoadsTests
     }
 
     [Fact]
+    public async Task A_view_whose_hand_out_is_slow_is_loaded_again_no_sooner_than_its_busy_share_allows()
+    {
+        // No interval configured: only the time the last round took spaces the next one (5,000 pages to render).
+        var starts = new List<long>();
+        var page = new Page();
+        using var watch = _live.Watch<int>(LiveScope.Tenant(Contoso), "k", _ =>
+        {
+            lock (starts) starts.Add(Environment.TickCount64);
+            return Task.FromResult(starts.Count);
+        }, async value =>
+        {
+            await Task.Delay(150); // a slow hand-out
+            await page.Show(value);
+        });
+
+        _events.Publish(ChangeIn(Contoso));
+        await Eventually(() => page.Shown.Length == 1, "the first change was shown");
+        _events.Publish(ChangeIn(Contoso));
+        await Eventually(() => page.Shown.Length == 2, "the next change was shown");
+
+        lock (starts)
+            Assert.True(starts[1] - starts[0] >= 150 * SharedLiveLoads.BusyShare - 50,
+                $"the second round began {starts[1] - starts[0]} ms after the first, which took ≥ 150 ms");
+    }
+
+    [Fact]
     public async Task An_answer_equal_to_what_a_page_shows_is_not_handed_to_it_again()
     {
         var value = 5;

@@ -14,9 +14,12 @@ namespace LockboxPortal.Web.Components.Shared;
 /// one load, off the publisher's thread, and its answer is handed to every page of the key.
 /// <para>
 /// At most one load per key runs at a time. Changes that come in meanwhile make one more load after it, started no
-/// sooner than <see cref="LiveUpdateOptions.SharedRefreshInterval"/> after the previous one began: under a burst of
-/// decisions an open blade shows the newest state at that pace instead of falling behind a queue of reloads. An
-/// answer equal to the one a page already has is not handed to it again (no render, no batch).
+/// sooner than <see cref="LiveUpdateOptions.SharedRefreshInterval"/> after the previous one began, and no sooner than
+/// <see cref="BusyShare"/> times the previous round (load and hand-out) took: under a burst of decisions an open blade
+/// shows the newest state at that pace instead of falling behind a queue of reloads, and handing one view to
+/// thousands of open pages (5,000 badges re-rendered) takes at most a quarter of the time, leaving the rest to the
+/// people deciding. An answer equal to the one a page already has is not handed to it again (no render, no batch).
+/// Pages are handed the answer one after another on one thread: a render runs at once when its circuit is idle.
 /// </para>
 /// <para>
 /// The load runs with the services of one of the watching pages (any: they all see the same rows, which is what the
@@ -44,15 +47,22 @@ public sealed class SharedLiveLoads(IPortalEvents events, IOptions<LiveUpdateOpt
 
     private long _loads;
 
+    /// <summary>A round of one view (load and hand-out) may take this share of the time between two rounds at most.</summary>
+    public const int BusyShare = 4;
+
     /// <summary>
     /// Watches <paramref name="scope"/> for request changes on behalf of a page showing <paramref name="key"/>. After a
     /// change, <paramref name="load"/> (of this page or another page watching the same key) runs once and
     /// <paramref name="deliver"/> receives the answer, unless it equals the last answer this page received (or
     /// <paramref name="current"/>, what the page shows now). Dispose the watch when the page leaves or shows another key.
     /// </summary>
-    public IDisposable Watch<T>(LiveScope scope, string key, Func<CancellationToken, Task<T>> load, Func<T, Task> deliver, T? current = default)
+    public LiveWatch Watch<T>(LiveScope scope, string key, Func<CancellationToken, Task<T>> load, Func<T, Task> deliver, T? current = default) =>
+        Watch(scope, key, load, (_, value) => deliver(value), current);
+
+    /// <summary>As above; <paramref name="deliver"/> also gets the view's <see cref="LiveWatch.Name"/>.</summary>
+    public LiveWatch Watch<T>(LiveScope scope, string key, Func<CancellationToken, Task<T>> load, Func<string, T, Task> deliver, T? current = default)
     {
-        var watcher = new Watcher(ct => Box(load, ct), value => deliver((T)value), current);
+        var watcher = new Watcher(ct => Box(load, ct), (name, value) => deliver(name, (T)value), current);
         Entry entry;
         lock (_gate)
         {
@@ -64,7 +74,7 @@ public sealed class SharedLiveLoads(IPortalEvents events, IOptions<LiveUpdateOpt
             }
             entry.Watchers = entry.Watchers.Add(watcher);
         }
-        return new Unwatch(() => Remove(entry, watcher));
+        return new LiveWatch(entry.Name, entry.Key, () => Remove(entry, watcher));
     }
 
     private static async Task<object?> Box<T>(Func<CancellationToken, Task<T>> load, CancellationToken ct) => await load(ct);
@@ -89,6 +99,8 @@ public sealed class SharedLiveLoads(IPortalEvents events, IOptions<LiveUpdateOpt
         public LiveScope Scope { get; } = scope;
         public string Key { get; } = key;
         public Type Type { get; } = type;
+        /// <summary>Scope and key in one string, one instance for every page of the view (5,000 blades: one string).</summary>
+        public string Name { get; } = $"{scope}|{key}";
         public ImmutableList<Watcher> Watchers = [];
         public IDisposable? Subscription;
         public bool Closed;
@@ -96,6 +108,7 @@ public sealed class SharedLiveLoads(IPortalEvents events, IOptions<LiveUpdateOpt
         private readonly Lock _gate = new();
         private bool _running, _again;
         private long _lastStart = long.MinValue;
+        private TimeSpan _gap;
 
         /// <summary>Called on the publisher's thread: it only marks the entry and, if idle, starts a load elsewhere.</summary>
         public Task OnChangeAsync(AccessRequestChanged change)
@@ -117,12 +130,14 @@ public sealed class SharedLiveLoads(IPortalEvents events, IOptions<LiveUpdateOpt
         {
             while (true)
             {
-                var interval = owner._options.Value.SharedRefreshInterval;
                 var since = _lastStart == long.MinValue ? TimeSpan.MaxValue : Stopwatch.GetElapsedTime(_lastStart);
-                if (since < interval) await Task.Delay(interval - since);
+                if (since < _gap) await Task.Delay(_gap - since);
                 _lastStart = Stopwatch.GetTimestamp();
 
                 if (!Closed) await LoadAndDeliverAsync();
+                var took = Stopwatch.GetElapsedTime(_lastStart);
+                var interval = owner._options.Value.SharedRefreshInterval;
+                _gap = took * BusyShare > interval ? took * BusyShare : interval;
 
                 lock (_gate)
                 {
@@ -176,7 +191,7 @@ public sealed class SharedLiveLoads(IPortalEvents events, IOptions<LiveUpdateOpt
         {
             try
             {
-                await watcher.Deliver(value);
+                await watcher.Deliver(Name, value);
             }
             catch (Exception ex)
             {
@@ -185,21 +200,28 @@ public sealed class SharedLiveLoads(IPortalEvents events, IOptions<LiveUpdateOpt
         }
     }
 
-    private sealed class Watcher(Func<CancellationToken, Task<object?>> load, Func<object, Task> deliver, object? seen)
+    private sealed class Watcher(Func<CancellationToken, Task<object?>> load, Func<string, object, Task> deliver, object? seen)
     {
         public Func<CancellationToken, Task<object?>> Load { get; } = load;
-        public Func<object, Task> Deliver { get; } = deliver;
+        public Func<string, object, Task> Deliver { get; } = deliver;
         public object? Seen { get; set; } = seen;
     }
 
-    private sealed class Unwatch(Action dispose) : IDisposable
-    {
-        private int _disposed;
+}
 
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0) dispose();
-        }
+/// <summary>One page's watch of a view; <see cref="Name"/> is the view's scope and key, shared by its pages.</summary>
+public sealed class LiveWatch(string name, string key, Action dispose) : IDisposable
+{
+    private int _disposed;
+
+    public string Name { get; } = name;
+
+    /// <summary>The key as the view holds it (one instance for all its pages).</summary>
+    public string Key { get; } = key;
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0) dispose();
     }
 }
 
@@ -224,6 +246,8 @@ public sealed class LiveUpdateOptions
 public sealed class LiveView : IDisposable
 {
     private IDisposable? _watch;
+    private LiveScope? _scope;
+    private string? _key;
     private bool _disposed;
 
     /// <summary>The scope and key watched now; a delivery for any other is stale and must be dropped.</summary>
@@ -234,12 +258,14 @@ public sealed class LiveView : IDisposable
         Func<string, T, Task> deliver, T? current = default)
     {
         if (_disposed) return null;
-        var name = scope is { } s ? $"{s}|{key}" : null;
-        if (name == Current) return name;
+        if (scope == _scope && key == _key) return Current;
         _watch?.Dispose();
-        Current = name;
-        _watch = scope is { } watched ? loads.Watch(watched, key, load, value => deliver(name!, value), current) : null;
-        return name;
+        _watch = null;
+        (_scope, _key, Current) = (scope, key, null);
+        if (scope is not { } watched) return null;
+        var watch = loads.Watch(watched, key, load, deliver, current);
+        (_watch, _key) = (watch, watch.Key);
+        return Current = watch.Name;
     }
 
     public void Dispose()
