@@ -142,28 +142,39 @@ public sealed class ShellBrowserTests(PortalServer server)
     }
 
     [Fact]
-    public async Task At_phone_width_the_menu_closes_after_choosing_a_page()
+    public async Task At_phone_width_the_menu_opens_over_the_page_and_closes_after_choosing_a_page()
     {
         var page = await server.SignInAsync(DemoPersonas.Carol, width: 390, height: 844);
         try
         {
-            var drawer = page.Locator(".mud-drawer");
-            async Task<bool> IsOpenAsync() => (await drawer.GetAttributeAsync("class") ?? "").Contains("mud-drawer--open");
-            // The drawer settles on the viewport once the circuit runs; open it with the menu button if it is closed.
-            await page.WaitForTimeoutAsync(1000);
-            for (var i = 0; i < 3 && !await IsOpenAsync(); i++)
-            {
-                await page.GetByRole(AriaRole.Button, new() { Name = "Toggle navigation" }).ClickAsync();
-                await page.WaitForTimeoutAsync(1000);
-            }
-            Assert.True(await IsOpenAsync(), "the menu button should open the drawer");
+            var drawer = page.Locator("#lb-drawer");
+            var toggle = page.GetByRole(AriaRole.Button, new() { Name = "Toggle navigation" });
+            // At phone width the drawer starts hidden, and the toggle says so.
+            await Expect(drawer).ToBeHiddenAsync();
+            await Expect(toggle).ToHaveAttributeAsync("aria-expanded", "false");
+
+            await toggle.ClickAsync();
+            await Expect(drawer).ToBeVisibleAsync();
+            await Expect(toggle).ToHaveAttributeAsync("aria-expanded", "true");
+            await Expect(page.Locator(".lb-drawer-overlay")).ToBeVisibleAsync();
             await PortalServer.ScreenshotAsync(page, "phone-menu-open");
 
             await page.GetByRole(AriaRole.Navigation, new() { Name = "Main navigation" }).GetByRole(AriaRole.Link, new() { Name = "Support tickets" }).ClickAsync();
             await page.WaitForURLAsync(server.BaseUrl + "/tickets");
-            await Expect(drawer).Not.ToHaveClassAsync(new System.Text.RegularExpressions.Regex("mud-drawer--open"));
-            await Expect(page.Locator(".mud-overlay-drawer")).ToHaveCountAsync(0);
+            await Expect(drawer).ToBeHiddenAsync();
+            await Expect(page.Locator(".lb-drawer-overlay")).ToBeHiddenAsync();
+            await Expect(toggle).ToHaveAttributeAsync("aria-expanded", "false");
             await PortalServer.ScreenshotAsync(page, "phone-menu-closed-after-choice");
+
+            // The scrim and Escape close it too.
+            await toggle.ClickAsync();
+            await Expect(drawer).ToBeVisibleAsync();
+            await page.Locator(".lb-drawer-overlay").ClickAsync(new() { Position = new() { X = 370, Y = 400 } });
+            await Expect(drawer).ToBeHiddenAsync();
+            await toggle.ClickAsync();
+            await Expect(drawer).ToBeVisibleAsync();
+            await page.Keyboard.PressAsync("Escape");
+            await Expect(drawer).ToBeHiddenAsync();
         }
         finally
         {
@@ -172,14 +183,28 @@ public sealed class ShellBrowserTests(PortalServer server)
     }
 
     [Fact]
-    public async Task On_a_wide_screen_the_menu_stays_open_after_choosing_a_page()
+    public async Task On_a_wide_screen_the_menu_stays_open_after_choosing_a_page_and_the_toggle_hides_it_beside_the_page()
     {
         var page = await server.SignInAsync(DemoPersonas.Carol);
         try
         {
+            var drawer = page.Locator("#lb-drawer");
+            var toggle = page.GetByRole(AriaRole.Button, new() { Name = "Toggle navigation" });
             await page.GetByRole(AriaRole.Navigation, new() { Name = "Main navigation" }).GetByRole(AriaRole.Link, new() { Name = "Support tickets" }).ClickAsync();
             await page.WaitForURLAsync(server.BaseUrl + "/tickets");
-            await Expect(page.Locator(".mud-drawer")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("mud-drawer--open"));
+            await Expect(drawer).ToBeVisibleAsync();
+            await Expect(toggle).ToHaveAttributeAsync("aria-expanded", "true");
+            await Expect(page.Locator(".lb-drawer-overlay")).ToBeHiddenAsync();
+
+            await toggle.ClickAsync();
+            await Expect(drawer).ToBeHiddenAsync();
+            await Expect(toggle).ToHaveAttributeAsync("aria-expanded", "false");
+            await Expect(page.Locator(".mud-main-content")).ToHaveCSSAsync("margin-left", "0px");
+            await PortalServer.ScreenshotAsync(page, "wide-menu-closed");
+
+            await toggle.ClickAsync();
+            await Expect(drawer).ToBeVisibleAsync();
+            await Expect(page.Locator(".mud-main-content")).Not.ToHaveCSSAsync("margin-left", "0px");
         }
         finally
         {

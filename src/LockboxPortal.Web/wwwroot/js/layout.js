@@ -1,0 +1,44 @@
+// The navigation drawer opens and closes in the browser alone: a class on <html> (outside what Blazor renders, so a
+// re-render or the circuit's start keeps it), read by app.css. From 960 px the drawer sits beside the page and is open
+// until toggled; below that it lies over the page, hidden until toggled, and closes when a page is chosen, when the
+// scrim is clicked or on Escape. The toggle's aria-expanded says which.
+(() => {
+    'use strict';
+    const narrow = matchMedia('(max-width: 959.98px)');
+    const root = document.documentElement;
+
+    const shown = () => narrow.matches ? root.classList.contains('lb-nav-open') : !root.classList.contains('lb-nav-closed');
+
+    function sync() {
+        const expanded = String(shown());
+        for (const toggle of document.querySelectorAll('[data-drawer-toggle]')) {
+            if (toggle.getAttribute('aria-expanded') !== expanded) toggle.setAttribute('aria-expanded', expanded);
+        }
+    }
+
+    function set(open) {
+        if (narrow.matches) root.classList.toggle('lb-nav-open', open);
+        else root.classList.toggle('lb-nav-closed', !open);
+        sync();
+    }
+
+    document.addEventListener('click', e => {
+        if (!(e.target instanceof Element)) return;
+        if (e.target.closest('[data-drawer-toggle]')) set(!shown());
+        else if (e.target.closest('[data-drawer-close]')) set(false);
+        else if (narrow.matches && shown() && e.target.closest('.lb-drawer a[href]')) set(false); // the page would stay behind it
+    });
+    document.addEventListener('keydown', e => {
+        if (e.key === 'Escape' && narrow.matches && shown()) set(false);
+    });
+    // Crossing 960 px starts the narrow drawer closed again, and the wide one as it was.
+    narrow.addEventListener('change', () => {
+        root.classList.remove('lb-nav-open');
+        sync();
+    });
+    // Blazor renders the toggle anew (the circuit's first render, enhanced navigation): give it its state again.
+    new MutationObserver(() => {
+        if (document.querySelector('[data-drawer-toggle]:not([aria-expanded])')) sync();
+    }).observe(document, { childList: true, subtree: true });
+    sync();
+})();
