@@ -186,8 +186,54 @@ public sealed class RenderedDom
                 yield return child;
                 foreach (var e in Walk(child)) yield return e;
             }
+            else if (child.Kind == NodeKind.Markup)
+            {
+                // A MarkupString's elements are DOM elements in the browser too (without handlers: it has none).
+                foreach (var element in ParseMarkup(child.Content, child.ComponentId))
+                {
+                    yield return element;
+                    foreach (var e in Walk(element)) yield return e;
+                }
+            }
         }
     }
+
+    /// <summary>
+    /// The elements of a markup frame, as the browser's innerHTML would make them: tags, attributes (entities decoded),
+    /// void elements, text. Enough for the well-formed markup a component renders; not a general HTML parser.
+    /// </summary>
+    public static IReadOnlyList<RenderedNode> ParseMarkup(string? markup, int componentId = 0)
+    {
+        var top = new RenderedNode(NodeKind.ComponentRoot);
+        if (string.IsNullOrEmpty(markup)) return top.Children;
+        var open = new Stack<RenderedNode>();
+        open.Push(top);
+        var at = 0;
+        foreach (Match tag in MarkupTag.Matches(markup))
+        {
+            if (tag.Index > at) open.Peek().Children.Add(new RenderedNode(NodeKind.Text) { Content = WebUtility.HtmlDecode(markup[at..tag.Index]) });
+            at = tag.Index + tag.Length;
+            if (!tag.Groups["name"].Success) continue; // a comment
+            var name = tag.Groups["name"].Value.ToLowerInvariant();
+            if (tag.Groups["close"].Success)
+            {
+                // Close the nearest open element of that name (and anything left open inside it).
+                if (open.Any(n => n.Name == name)) while (open.Pop().Name != name) { }
+                continue;
+            }
+            var element = new RenderedNode(NodeKind.Element) { Name = name, ComponentId = componentId };
+            foreach (Match attribute in MarkupAttribute.Matches(tag.Groups["attributes"].Value))
+                element.Attributes[attribute.Groups["name"].Value] = WebUtility.HtmlDecode(attribute.Groups["value"].Success ? attribute.Groups["value"].Value : "");
+            open.Peek().Children.Add(element);
+            if (!tag.Groups["self"].Success && !VoidElements.Contains(name)) open.Push(element);
+        }
+        if (at < markup.Length) open.Peek().Children.Add(new RenderedNode(NodeKind.Text) { Content = WebUtility.HtmlDecode(markup[at..]) });
+        return top.Children;
+    }
+
+    private static readonly Regex MarkupTag = new(@"<(?<close>/)?(?<name>[a-zA-Z][a-zA-Z0-9-]*)(?<attributes>(?:[^>""']|""[^""]*""|'[^']*')*?)(?<self>/)?>|<!--.*?-->", RegexOptions.Compiled | RegexOptions.Singleline);
+    private static readonly Regex MarkupAttribute = new(@"(?<name>[^\s=/""'>]+)(?:\s*=\s*(?:""(?<value>[^""]*)""|'(?<value>[^']*)'|(?<value>[^\s>]+)))?", RegexOptions.Compiled);
+    private static readonly HashSet<string> VoidElements = ["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"];
 
     /// <summary>The text an element shows: its text nodes and its markup without tags, entities decoded.</summary>
     public string TextOf(RenderedNode node)

@@ -166,6 +166,23 @@ public sealed partial class LockboxStoryTests(PortalServer server) : IAsyncLifet
     }
 
     [Fact]
+    public async Task A_click_anywhere_on_a_blade_row_opens_its_request_in_the_same_page()
+    {
+        var (_, requestUrl, ticket) = await FileRequestAsync("Collect the etcd member health for the support case.");
+
+        var carol = await As(DemoPersonas.Carol);
+        await carol.OpenAsync(server, "/lockbox");
+        var row = carol.ByTestId("request-grid").Locator("tbody tr", new() { HasText = ticket });
+        await Expect(row).ToHaveAttributeAsync("data-href", requestUrl);
+        await carol.EvaluateAsync("() => window.__samePage = true");
+        await row.Locator("td").Nth(2).ClickAsync(); // the status cell, not the link
+
+        await carol.WaitForURLAsync(server.BaseUrl + requestUrl);
+        await Expect(carol.ByTestId("request-status")).ToBeVisibleAsync();
+        Assert.True(await carol.EvaluateAsync<bool>("() => window.__samePage === true"), "the router navigated in the circuit, without loading a page");
+    }
+
+    [Fact]
     public async Task Fabrikam_never_sees_Contosos_request()
     {
         var (_, requestUrl, ticket) = await FileRequestAsync("Check the machine config operator status on the nodes.");

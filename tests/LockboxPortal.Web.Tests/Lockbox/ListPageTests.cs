@@ -37,6 +37,30 @@ public sealed class ListPageTests : PortalPageTest
     }
 
     [Fact]
+    public async Task A_rows_cells_are_one_markup_string_with_every_value_encoded_and_a_link_to_its_request()
+    {
+        var r = await PendingContosoRequestAsync();
+        const string hostile = "<img src=x onerror=alert(1)> O'Brien & \"Co\"";
+        var factory = Services.GetRequiredService<LockboxPortal.Application.Persistence.ILockboxDbContextFactory>();
+        await using (var db = await factory.CreateDbContextAsync())
+            await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.ExecuteUpdateAsync(
+                db.AccessRequests.Where(x => x.Id == r.Id), u => u.SetProperty(x => x.EngineerName, hostile));
+        SignInAs(DemoPersonas.Carol);
+        Providers();
+
+        var cut = Render<Blade>();
+
+        cut.WaitForAssertion(() => Assert.Contains(r.TicketNumber, cut.Find("[data-testid=request-grid]").TextContent));
+        var row = cut.Find($"tr.lb-row[data-href='/lockbox/requests/{r.Id}']");
+        Assert.Empty(row.QuerySelectorAll("img")); // the name is text, not markup
+        Assert.Contains(hostile, row.TextContent);
+        Assert.Equal($"/lockbox/requests/{r.Id}", row.QuerySelector("a.lb-grid-link")!.GetAttribute("href"));
+        Assert.Equal(r.TicketNumber, row.QuerySelector("a.lb-grid-link")!.TextContent);
+        Assert.Equal("Customer Notified", row.QuerySelector("[data-status=CustomerNotified]")!.TextContent);
+        Assert.Equal(6, row.QuerySelectorAll("td").Length);
+    }
+
+    [Fact]
     public async Task A_new_request_appears_on_an_open_blade_without_a_reload()
     {
         SignInAs(DemoPersonas.Carol);

@@ -1,4 +1,4 @@
-// The navigation drawer opens and closes in the browser alone: a class on <html> (outside what Blazor renders, so a
+// Layout behaviour that needs no circuit. The navigation drawer opens and closes in the browser alone: a class on <html> (outside what Blazor renders, so a
 // re-render or the circuit's start keeps it), read by app.css. From 960 px the drawer sits beside the page and is open
 // until toggled; below that it lies over the page, hidden until toggled, and closes when a page is chosen, when the
 // scrim is clicked or on Escape. The toggle's aria-expanded says which.
@@ -24,6 +24,13 @@
 
     document.addEventListener('click', e => {
         if (!(e.target instanceof Element)) return;
+        // A grid row (tr[data-href], its cells plain markup) opens like its link: Blazor's router takes the link's click.
+        const row = e.target.closest('tr[data-href]');
+        if (row && e.button === 0 && !e.defaultPrevented && !(e.ctrlKey || e.metaKey || e.shiftKey || e.altKey)
+            && !e.target.closest('a, button, input, select, textarea, label') && !window.getSelection()?.toString()) {
+            row.querySelector('a[href]')?.click();
+            return;
+        }
         if (e.target.closest('[data-drawer-toggle]')) set(!shown());
         else if (e.target.closest('[data-drawer-close]')) set(false);
         else if (narrow.matches && shown() && e.target.closest('.lb-drawer a[href]')) set(false); // the page would stay behind it
