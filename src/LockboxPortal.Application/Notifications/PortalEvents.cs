@@ -71,7 +71,7 @@ public static class PortalEventsPublishing
     /// never waits for the fan-out. The notifiers hand a change to each subscriber synchronously, and a page's handler
     /// runs inline on an idle circuit's dispatcher until its first real await, which SQLite's synchronous I/O never
     /// reaches: published inline, every open page of the tenant reloaded on the publisher's thread before the
-    /// decision returned (~6 ms per open blade circuit, 220 ms with 37; docs/performance.md, "Where an approve
+    /// decision returned (~6.5 ms per open blade circuit, ~240 ms with 36; docs/performance.md, "Where an approve
     /// click's time goes"). The change is committed before this is called; a failure to publish is logged, never
     /// thrown, because the decision it reports stands.
     /// </summary>
