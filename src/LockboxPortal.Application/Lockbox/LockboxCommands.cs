@@ -298,6 +298,7 @@ public sealed class LockboxCommands(
     private Task<AccessRequestDto> ToDtoAsync(AccessRequest r, PortalUser user, CancellationToken ct) =>
         AccessRequestProjection.ToDtoAsync(dbFactory, r, user, time.GetUtcNow(), ct);
 
+    /// <summary>Tells open pages, without waiting for them: the caller's own page shows the returned result at once.</summary>
     private void Publish(AccessRequest r) =>
-        events.Publish(new AccessRequestChanged(r.Id, r.TenantId, r.TicketId, r.EngineerOid, r.Status.ToString()));
+        events.PublishDetached(new AccessRequestChanged(r.Id, r.TenantId, r.TicketId, r.EngineerOid, r.Status.ToString()), logger);
 }
