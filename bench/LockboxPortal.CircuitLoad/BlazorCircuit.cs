@@ -67,11 +67,13 @@ public sealed class BlazorCircuit : IAsyncDisposable
     private long _nextCallId;
     private long _nextJsObjectId;
     private readonly Uri _baseUri;
+    private readonly CookieContainer _cookies;
 
-    private BlazorCircuit(HubConnection connection, Uri baseUri, CircuitClientOptions options)
+    private BlazorCircuit(HubConnection connection, Uri baseUri, CookieContainer cookies, CircuitClientOptions options)
     {
         _connection = connection;
         _baseUri = baseUri;
+        _cookies = cookies;
         _options = options;
     }
 
@@ -113,7 +115,7 @@ public sealed class BlazorCircuit : IAsyncDisposable
         var connection = builder.Build();
         connection.ServerTimeout = options.ServerTimeout;
         connection.HandshakeTimeout = options.Timeout;
-        var circuit = new BlazorCircuit(connection, baseUri, options) { Location = prerendered.Address };
+        var circuit = new BlazorCircuit(connection, baseUri, cookies, options) { Location = prerendered.Address };
         circuit.Register();
         try
         {
@@ -321,10 +323,38 @@ public sealed class BlazorCircuit : IAsyncDisposable
 
     public string? ClosedReason { get; private set; }
 
+    /// <summary>
+    /// Leaves as a browser tab does: <c>POST _blazor/disconnect</c> with the circuit's secret (blazor.web.js sends it as a
+    /// beacon on unload), so the server ends the circuit at once instead of keeping it for a reconnect (up to 3 minutes,
+    /// live subscriptions included), then closes the connection.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         _calls.Clear(); // handlers still running (an open dialog) are not errors of a circuit that is left
         FailWaiters(new ObjectDisposedException(nameof(BlazorCircuit)));
+        if (CircuitSecret is { } secret && IsConnected)
+        {
+            try
+            {
+                // With the session's cookies, as the browser's beacon carries them: the endpoint is behind sign-in.
+                var address = new Uri(_baseUri, "_blazor/disconnect");
+                using var request = new HttpRequestMessage(HttpMethod.Post, address)
+                {
+                    Content = new FormUrlEncodedContent([new KeyValuePair<string, string>("circuitId", secret)]),
+                };
+                request.Headers.Add("Cookie", _cookies.GetCookieHeader(address));
+                using var response = await Disconnects.SendAsync(request);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                // The portal is gone or busy: the circuit ends with its connection, after the server's retention.
+            }
+        }
         await _connection.DisposeAsync();
     }
+
+    private static readonly HttpClient Disconnects = new(new SocketsHttpHandler { MaxConnectionsPerServer = 64, UseCookies = false, AllowAutoRedirect = false })
+    {
+        Timeout = TimeSpan.FromSeconds(10),
+    };
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using LockboxPortal.Domain.Lockbox;
 using LockboxPortal.Web.Tests.Support;
 
@@ -114,6 +115,26 @@ public sealed class CircuitClientTests : IAsyncLifetime
         await circuit.NavigateAsync(link["href"]!.TrimStart('/'));
         await circuit.WaitForAsync(d => d.Elements().Any(e => e["data-testid"] == "approve"));
         Assert.EndsWith($"/lockbox/requests/{id}", circuit.Location.AbsolutePath, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_circuit_left_like_a_browser_tab_ends_on_the_server_at_once_with_its_live_subscriptions()
+    {
+        var live = _portal.Services.GetRequiredService<LockboxPortal.Web.Components.Shared.SharedLiveLoads>();
+        var circuit = await _carol.OpenAsync("lockbox");
+        await circuit.WaitForAsync(d => d.Elements().Any(e => e["data-interactive"] == "true"));
+        await WaitUntilAsync(() => live.KeyCount > 0, "the blade and its badge watch their views");
+
+        await circuit.DisposeAsync(); // POST _blazor/disconnect, then close
+
+        // Kept for a reconnect it would hold its watches for minutes; ended, its components are disposed now.
+        await WaitUntilAsync(() => live.KeyCount == 0, "the circuit's watches ended with it");
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, string what)
+    {
+        for (var i = 0; i < 100 && !condition(); i++) await Task.Delay(100);
+        Assert.True(condition(), what);
     }
 
     private static IEnumerable<RenderedNode> Descendants(RenderedNode node) => node.Children.SelectMany(Descendants).Prepend(node);
