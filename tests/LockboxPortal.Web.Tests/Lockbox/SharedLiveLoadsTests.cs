@@ -1,6 +1,9 @@
 using LockboxPortal.Application.Notifications;
 using LockboxPortal.Infrastructure.Events;
 using LockboxPortal.Web.Components.Shared;
+using LockboxPortal.Web.Extensions;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -268,5 +271,37 @@ public sealed class SharedLiveLoadsTests
         Assert.Null(view.Current);
         Assert.Equal(0, _live.KeyCount);
         Assert.Null(view.Watch<int>(_live, LiveScope.Tenant(Contoso), "page 2", _ => Task.FromResult(2), (_, _) => Task.CompletedTask));
+    }
+
+    [Theory]
+    [InlineData("00:01:01")]
+    [InlineData("-00:00:01")]
+    [InlineData("soon")]
+    public void A_bad_shared_refresh_interval_stops_the_portal_at_start_naming_the_key(string value)
+    {
+        using var services = Ui(value);
+        var ex = Assert.ThrowsAny<Exception>(() => services.GetRequiredService<IOptions<LiveUpdateOptions>>().Value);
+        Assert.Contains("LiveUpdates:SharedRefreshInterval", ex.Message);
+    }
+
+    [Fact]
+    public void The_shared_refresh_interval_is_one_second_unless_set()
+    {
+        using var unset = Ui(null);
+        Assert.Equal(TimeSpan.FromSeconds(1), unset.GetRequiredService<IOptions<LiveUpdateOptions>>().Value.SharedRefreshInterval);
+        using var set = Ui("00:00:05");
+        Assert.Equal(TimeSpan.FromSeconds(5), set.GetRequiredService<IOptions<LiveUpdateOptions>>().Value.SharedRefreshInterval);
+    }
+
+    /// <summary>The portal's own UI registration, on a configuration with (or without) the setting.</summary>
+    private static ServiceProvider Ui(string? interval)
+    {
+        var settings = new Dictionary<string, string?>();
+        if (interval is not null) settings["LiveUpdates:SharedRefreshInterval"] = interval;
+        var services = new ServiceCollection()
+            .AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(settings).Build())
+            .AddLogging();
+        services.AddPortalUi();
+        return services.BuildServiceProvider();
     }
 }
