@@ -16,7 +16,8 @@ public sealed class WebhooksBrowserTests(PortalServer server)
         try
         {
             // Development accepts a loopback target; nothing needs to listen there for this story.
-            var url = $"http://127.0.0.1:9/hooks/{Guid.NewGuid():N}";
+            // A long one: it must wrap inside its panel (it ran past it once).
+            var url = $"http://127.0.0.1:9/hooks/{Guid.NewGuid():N}/{string.Concat(Enumerable.Repeat("deliveries-for-the-security-operations-centre", 4))}";
             await carol.ByTestId("webhook-url").FillAsync(url);
             await carol.ByTestId("webhook-events").ClickAsync();
             await carol.Locator(".mud-popover-open .mud-list-item", new() { HasText = "Unexpected use of access" }).ClickAsync();
@@ -33,6 +34,12 @@ public sealed class WebhooksBrowserTests(PortalServer server)
             await Expect(row).ToHaveCountAsync(1);
             await Expect(row).ToContainTextAsync("Unexpected use of access");
             await PortalServer.ScreenshotAsync(carol, "trail-webhooks-added");
+            const string SpillPastPanel = "() => { const row = document.querySelector('[data-testid=webhook-row]'); const panel = row.closest('.mud-paper');"
+                + " return Math.max(row.closest('table').getBoundingClientRect().right, row.getBoundingClientRect().right) - panel.getBoundingClientRect().right; }";
+            var spill = await carol.EvaluateAsync<double>(SpillPastPanel);
+            Assert.True(spill <= 1, $"the endpoint table runs {spill:0} px past its panel");
+            var overflow = await carol.ByTestId("webhook-secret").EvaluateAsync<double>("a => a.scrollWidth - a.clientWidth");
+            Assert.True(overflow <= 1, $"the secret's notice overflows by {overflow:0} px");
 
             // A reload shows the endpoint, never its secret again.
             await carol.OpenAsync(server, "/lockbox/administration/webhooks");

@@ -46,9 +46,10 @@ public sealed class ApprovalPolicyBrowserTests(PortalServer server) : IAsyncLife
         await carol.Locator("div.mud-select", new() { Has = carol.ByTestId("subscription-approver-select") }).Locator("div.mud-input-control").First.ClickAsync();
         await carol.Locator(".mud-popover-open .mud-list-item", new() { HasText = "Carol Diaz" }).ClickAsync();
         await carol.Locator(".mud-popover-open .mud-list-item", new() { HasText = "Adam Price" }).ClickAsync();
-        // Closing the list: Escape alone sometimes leaves it open, so a raw click on its overlay (no actionability wait) follows.
+        // Closing the list: Escape alone sometimes leaves it open, so a raw click on the empty page beside it (no
+        // actionability wait) follows; not in a corner, where the app bar's menu button is above the list's overlay.
         await carol.Keyboard.PressAsync("Escape");
-        if (await carol.Locator(".mud-popover-open .mud-list-item").CountAsync() > 0) await carol.Mouse.ClickAsync(5, 5);
+        if (await carol.Locator(".mud-popover-open .mud-list-item").CountAsync() > 0) await carol.Mouse.ClickAsync(1100, 750);
         await Expect(carol.Locator(".mud-popover-open .mud-list-item")).ToHaveCountAsync(0);
         await PortalServer.ScreenshotAsync(carol, "policy-subscription-form");
         await carol.ByTestId("save-subscription").ClickAsync();

@@ -167,6 +167,8 @@ public sealed class TelemetryTests : IDisposable
     public async Task An_http_request_is_traced_with_its_database_queries_in_the_same_trace()
     {
         await using var host = new TelemetryHost(_receiver);
+        _ = host.Server;
+        await host.WaitUntilDatabaseCommandsAreTracedAsync();
         await host.SignInAsync(DemoPersonas.Adam);
         host.FlushSpans();
 
