@@ -82,30 +82,6 @@ public sealed class TelemetryHost(OtlpReceiver receiver, IDictionary<string, str
     }
 
     public void FlushSpans() => Assert.True(Services.GetRequiredService<TracerProvider>().ForceFlush(10_000), "spans were not exported in time");
-
-    /// <summary>
-    /// Waits until a database command of this host is traced at all, then forgets the spans. The EF Core
-    /// instrumentation keeps its state in statics shared by every host of the test process (its handles, and EF's own
-    /// logging cache, which remembers for a second whether anyone listens), so right after the previous test's host
-    /// went away a new host's first commands can pass untraced; a portal process has one host and never sees this.
-    /// </summary>
-    public async Task WaitUntilDatabaseCommandsAreTracedAsync()
-    {
-        var factory = Services.GetRequiredService<LockboxPortal.Application.Persistence.ILockboxDbContextFactory>();
-        for (var i = 0; i < 50; i++)
-        {
-            await using (var db = await factory.CreateDbContextAsync())
-                await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.CountAsync(db.Tenants);
-            FlushSpans();
-            if (Spans.Any(s => s.Source.Name == "OpenTelemetry.Instrumentation.EntityFrameworkCore"))
-            {
-                Spans.Clear();
-                return;
-            }
-            await Task.Delay(100);
-        }
-        Assert.Fail("No database command of this host was traced within 5 s.");
-    }
 }
 
 /// <summary>A collection an exporter can add to from any thread while a test enumerates a snapshot of it.</summary>

@@ -166,17 +166,26 @@ public sealed class TelemetryTests : IDisposable
     [Fact]
     public async Task An_http_request_is_traced_with_its_database_queries_in_the_same_trace()
     {
+        // The EF Core instrumentation keeps its switch in statics shared by every test host of this process (its
+        // tracing handles, counted up and down as hosts come and go), so a sign-in can now and then pass with no EF
+        // span at all (seen in CI: none, in any trace). A portal process has one host and never sees this. What is
+        // asserted is the correlation: each sign-in is one server span, and the database queries it ran, once the
+        // instrumentation records them, are client spans of that same trace, on SQLite.
         await using var host = new TelemetryHost(_receiver);
-        _ = host.Server;
-        await host.WaitUntilDatabaseCommandsAreTracedAsync();
-        await host.SignInAsync(DemoPersonas.Adam);
-        host.FlushSpans();
+        List<Activity> queries = [];
+        foreach (var persona in new[] { DemoPersonas.Adam, DemoPersonas.Carol, DemoPersonas.Uma })
+        {
+            host.Spans.Clear();
+            await host.SignInAsync(persona);
+            host.FlushSpans();
 
-        var signIn = Assert.Single(host.Spans, s => s.Kind == ActivityKind.Server && (s.GetTagItem("url.path") as string) == "/account/dev-signin");
-        Assert.Equal("POST", signIn.GetTagItem("http.request.method"));
-        Assert.Equal(302, Convert.ToInt32(signIn.GetTagItem("http.response.status_code")));
+            var signIn = Assert.Single(host.Spans, s => s.Kind == ActivityKind.Server && (s.GetTagItem("url.path") as string) == "/account/dev-signin");
+            Assert.Equal("POST", signIn.GetTagItem("http.request.method"));
+            Assert.Equal(302, Convert.ToInt32(signIn.GetTagItem("http.response.status_code")));
+            queries = host.Spans.Where(s => s.TraceId == signIn.TraceId && s.Source.Name == "OpenTelemetry.Instrumentation.EntityFrameworkCore").ToList();
+            if (queries.Count > 0) break;
+        }
 
-        var queries = host.Spans.Where(s => s.TraceId == signIn.TraceId && s.Source.Name == "OpenTelemetry.Instrumentation.EntityFrameworkCore").ToList();
         Assert.NotEmpty(queries);
         Assert.All(queries, q => Assert.Equal(ActivityKind.Client, q.Kind));
         Assert.Contains(queries, q => (q.GetTagItem("db.system") ?? q.GetTagItem("db.system.name")) as string == "sqlite");
