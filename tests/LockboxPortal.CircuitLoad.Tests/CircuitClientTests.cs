@@ -45,7 +45,7 @@ public sealed class CircuitClientTests : IAsyncLifetime
         Assert.True(circuit.IsConnected);
         Assert.Empty(circuit.Errors);
         // OnAfterRender runs only once the client acknowledged the batch: the layout's first-render JS call proves it.
-        await WaitUntilAsync(() => circuit.JsCalls.Contains("systemDark"));
+        await WaitUntilAsync(() => circuit.JsCalls.Contains("lockboxTheme.systemDark"));
         Assert.Contains("Blazor._internal.attachWebRendererInterop", circuit.JsCalls);
         // Its answer (a bool) was understood: a null there would have ended the circuit.
         await circuit.ClickAsync(circuit.Find(e => e["data-testid"] == "theme-toggle")!);
