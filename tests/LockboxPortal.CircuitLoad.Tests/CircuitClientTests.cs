@@ -47,6 +47,8 @@ public sealed class CircuitClientTests : IAsyncLifetime
         // OnAfterRender runs only once the client acknowledged the batch: the layout's first-render JS call proves it.
         await WaitUntilAsync(() => circuit.JsCalls.Contains("lockboxTheme.systemDark"));
         Assert.Contains("Blazor._internal.attachWebRendererInterop", circuit.JsCalls);
+        // No module import at the start: its handle's release serialized a long into every circuit's JSON metadata.
+        Assert.DoesNotContain("import", circuit.JsCalls);
         // Its answer (a bool) was understood: a null there would have ended the circuit.
         await circuit.ClickAsync(circuit.Find(e => e["data-testid"] == "theme-toggle")!);
         await circuit.WaitForAsync(d => d.Elements().Any(e => e["data-testid"] == "theme-toggle" && e["aria-label"] == "Switch to light theme"));
