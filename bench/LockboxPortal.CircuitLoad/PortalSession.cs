@@ -63,12 +63,12 @@ public sealed partial class PortalSession : IDisposable
 
     /// <summary>
     /// The portal's JS calls whose answer is a value type, where JSON null would fail the server's deserialization
-    /// and end the circuit: whether the OS is in dark mode (the layout's theme.js, or MudThemeProvider in older
-    /// builds). Everything else is answered null.
+    /// and end the circuit: whether the OS is in dark mode (the layout's lockboxTheme in js/layout.js; theme.js's
+    /// export or MudThemeProvider in older builds). Everything else is answered null.
     /// </summary>
     public static string? PortalJsResults(JsCall call) => call.Identifier switch
     {
-        "systemDark" or "mudThemeProvider.isDarkMode" => "false",
+        "lockboxTheme.systemDark" or "systemDark" or "mudThemeProvider.isDarkMode" => "false",
         _ => null,
     };
 

@@ -45,8 +45,10 @@ public sealed class CircuitClientTests : IAsyncLifetime
         Assert.True(circuit.IsConnected);
         Assert.Empty(circuit.Errors);
         // OnAfterRender runs only once the client acknowledged the batch: the layout's first-render JS call proves it.
-        await WaitUntilAsync(() => circuit.JsCalls.Contains("systemDark"));
+        await WaitUntilAsync(() => circuit.JsCalls.Contains("lockboxTheme.systemDark"));
         Assert.Contains("Blazor._internal.attachWebRendererInterop", circuit.JsCalls);
+        // No module import at the start: its handle's release serialized a long into every circuit's JSON metadata.
+        Assert.DoesNotContain("import", circuit.JsCalls);
         // Its answer (a bool) was understood: a null there would have ended the circuit.
         await circuit.ClickAsync(circuit.Find(e => e["data-testid"] == "theme-toggle")!);
         await circuit.WaitForAsync(d => d.Elements().Any(e => e["data-testid"] == "theme-toggle" && e["aria-label"] == "Switch to light theme"));
@@ -105,11 +107,11 @@ public sealed class CircuitClientTests : IAsyncLifetime
         await circuit.ChangeAsync(circuit.FindByTestId("status-filter")!, nameof(AccessRequestStatus.CustomerNotified));
         await circuit.WaitForAsync(d => Rows(d).Any() && Rows(d).All(r => d.TextOf(r).Contains("Customer Notified", StringComparison.Ordinal)));
 
-        // The row's cells are one markup string: the client reads its link like the browser's DOM would, and the row
-        // costs the circuit no event handler (the browser's click on a row follows its link, js/layout.js).
+        // The row (its <tr> and cells) is one markup string: the client reads it and its link like the browser's DOM
+        // would, and the row costs the circuit no event handler (the browser's click on a row follows its link, js/layout.js).
         var row = circuit.Find(e => e.Name == "tr" && e["data-href"] == $"/lockbox/requests/{id}")!;
         Assert.Empty(row.Handlers);
-        var link = circuit.Query(d => RenderedDom.ParseMarkup(row.Children.Single().Content).SelectMany(Descendants).Single(e => e.Name == "a"));
+        var link = circuit.Query(_ => Descendants(row).Single(e => e.Name == "a"));
         Assert.Equal($"/lockbox/requests/{id}", link["href"]);
         Assert.Contains("lb-grid-link", link["class"], StringComparison.Ordinal);
         await circuit.NavigateAsync(link["href"]!.TrimStart('/'));

@@ -66,7 +66,7 @@ public sealed class ShellBrowserTests(PortalServer server)
             await page.ByTestId("theme-toggle").ClickAsync();
             await Expect(page.ByTestId("theme-toggle")).ToHaveAttributeAsync("aria-label", "Switch to light theme");
             await Expect(page.Locator(".mud-appbar")).ToHaveCSSAsync("background-color", DarkAppBar);
-            // The cookie is written once theme.js has loaded, a moment after the page turned dark.
+            // The cookie is written by the JS call after the click, a moment after the page turned dark.
             var cookies = await page.Context.CookiesAsync([server.BaseUrl]);
             for (var i = 0; i < 50 && !cookies.Any(c => c.Name == ThemePreference.CookieName); i++)
             {

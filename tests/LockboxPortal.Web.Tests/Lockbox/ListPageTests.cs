@@ -61,6 +61,46 @@ public sealed class ListPageTests : PortalPageTest
     }
 
     [Fact]
+    public async Task The_blade_shows_its_administration_link_and_filter_options_as_markup_without_MudBlazor_components()
+    {
+        await PendingContosoRequestAsync();
+        SignInAs(DemoPersonas.Carol);
+        Providers();
+
+        var cut = Render<Blade>();
+
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("tr.lb-row")));
+        // What every blade circuit kept as components is markup now: the header's link, the grid's rows and options.
+        Assert.Empty(cut.FindComponents<MudButton>());
+        Assert.Empty(cut.FindComponents<MudIcon>());
+        var link = cut.Find("a[href='/lockbox/administration']");
+        Assert.Equal("Administration", link.TextContent);
+        Assert.Contains("mud-button-outlined", link.ClassName);
+        Assert.Equal(["", .. Enum.GetNames<LockboxPortal.Domain.Lockbox.AccessRequestStatus>()],
+            cut.FindAll("[data-testid=status-filter] option").Select(o => o.GetAttribute("value")));
+        Assert.Equal("Customer Notified", cut.Find("[data-testid=status-filter] option[value=CustomerNotified]").TextContent);
+        Assert.Equal(["10", "25", "50", "100"], cut.FindAll("[data-testid=page-size] option").Select(o => o.GetAttribute("value")));
+        Assert.Equal(["", "Microsoft", "Red Hat"], cut.FindAll("[data-testid=organization-filter] option").Select(o => o.GetAttribute("value")));
+    }
+
+    [Fact]
+    public void Equal_rows_read_by_two_grids_are_one_shared_instance()
+    {
+        var id = Guid.NewGuid();
+        var now = DateTimeOffset.UtcNow;
+        RequestGrid.Row Read() => new(id, new string("LB-1".AsSpan()), new string("Mia Kim".AsSpan()), "Microsoft", "Contoso",
+            LockboxPortal.Domain.Lockbox.AccessRequestStatus.CustomerNotified, now, TimeSpan.FromHours(4), now.AddHours(1), null, "0 of 1");
+
+        var first = RequestGrid.Row.Shared(Read());
+        var second = RequestGrid.Row.Shared(Read());
+        var changed = RequestGrid.Row.Shared(Read() with { Status = LockboxPortal.Domain.Lockbox.AccessRequestStatus.Approved });
+
+        Assert.Same(first, second);
+        Assert.NotSame(first, changed);
+        Assert.Equal(LockboxPortal.Domain.Lockbox.AccessRequestStatus.Approved, changed.Status);
+    }
+
+    [Fact]
     public async Task A_new_request_appears_on_an_open_blade_without_a_reload()
     {
         SignInAs(DemoPersonas.Carol);

@@ -160,6 +160,30 @@ public sealed class LiveUpdateTests : PortalPageTest
     }
 
     [Fact]
+    public async Task The_menu_marks_its_active_entry_and_describes_the_badge_with_plain_links()
+    {
+        await PendingContosoRequestAsync();
+        var carol = SignInAs(DemoPersonas.Carol);
+        Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().NavigateTo("/lockbox/requests/" + Guid.NewGuid());
+
+        var one = Render<NavMenu>(p => p.Add(x => x.User, carol));
+        var two = Render<NavMenu>(p => p.Add(x => x.User, carol));
+
+        var active = one.Find("a[aria-current=page]");
+        Assert.Equal("/lockbox", active.GetAttribute("href"));
+        Assert.Contains("active", active.ClassList);
+        Assert.Single(one.FindAll("a[aria-current]"));
+        Assert.Equal("nav-badge-lockbox", active.GetAttribute("aria-describedby"));
+        Assert.Equal("1 pending", one.Find("#nav-badge-lockbox").TextContent);
+        Assert.Equal("Customer Lockbox", active.QuerySelector("span")!.TextContent); // the count is a description, not the name
+        Assert.Contains(one.FindAll("a.mud-nav-link"), a => a.GetAttribute("href") == "/lockbox/administration/webhooks");
+        // Plain links, no component per entry; the second menu (another circuit) shows the same entries.
+        Assert.Empty(one.FindComponents<MudNavLink>());
+        Assert.Empty(one.FindComponents<MudIcon>());
+        Assert.Equal(one.Markup, two.Markup);
+    }
+
+    [Fact]
     public async Task The_menu_badge_of_a_customer_counts_again_only_for_the_customers_tenant()
     {
         var carol = SignInAs(DemoPersonas.Carol);

@@ -8,7 +8,7 @@ namespace LockboxPortal.Web.Components.Layout;
 public sealed record ThemeState(bool Dark, bool Chosen);
 
 /// <summary>
-/// The user's choice lives in a cookie the browser sends with every request (written by <c>theme.js</c> when the
+/// The user's choice lives in a cookie the browser sends with every request (written by <c>js/layout.js</c> when the
 /// theme is toggled). Until there is one, the operating system's preference decides: the browser reports it in the
 /// <c>Sec-CH-Prefers-Color-Scheme</c> client hint, which the portal asks for as a critical hint so even the
 /// first page arrives in the right theme; once interactive, the layout also watches the preference change.
