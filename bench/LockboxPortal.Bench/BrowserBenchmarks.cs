@@ -58,11 +58,13 @@ public static class BrowserBenchmarks
 
             // Each section writes the report when it ends, so a run cut short keeps what it measured.
             var sections = options.Get("sections", "circuits,navigation,next,approve").Split(',');
-            var n = quick ? 8 : 30;
+            var n = options.GetInt("n", quick ? 8 : 30);
             if (sections.Contains("circuits")) { await MeasureCircuitsAsync(browser, state, baseUrl, app.Id, contexts, report, options.OutDir); report.Write(); }
             if (sections.Contains("navigation")) { await MeasureNavigationAsync(browser, state, baseUrl, n, report); report.Write(); }
             if (sections.Contains("next")) { await MeasureNextPageAsync(browser, state, baseUrl, n, report); report.Write(); }
             if (sections.Contains("approve")) { await MeasureApproveAsync(browser, state, baseUrl, options, n, report); report.Write(); }
+            // Not in run.sh's default: the step-by-step breakdown of the two figures above (BrowserBreakdown).
+            if (sections.Contains("breakdown")) await BrowserBreakdown.RunAsync(browser, state, baseUrl, n, options.Get("trace") is not null, options.OutDir);
         }
         finally
         {
