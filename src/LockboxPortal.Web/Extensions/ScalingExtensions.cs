@@ -13,10 +13,14 @@ public static class ScalingExtensions
 {
     public const string AzureSignalRConnectionString = "Azure:SignalR:ConnectionString";
 
+    /// <summary>Whether circuits go through Azure SignalR Service (then the browser must negotiate: js/start.js).</summary>
+    public static bool UsesAzureSignalR(IConfiguration configuration) =>
+        !string.IsNullOrWhiteSpace(configuration[AzureSignalRConnectionString]);
+
     public static IServiceCollection AddPortalScaleOut(this IServiceCollection services, IConfiguration configuration)
     {
-        var connectionString = configuration[AzureSignalRConnectionString];
-        if (string.IsNullOrWhiteSpace(connectionString)) return services;
+        if (!UsesAzureSignalR(configuration)) return services;
+        var connectionString = configuration[AzureSignalRConnectionString]!;
         if (!connectionString.Contains("Endpoint=", StringComparison.OrdinalIgnoreCase))
             throw new InvalidOperationException(
                 $"{AzureSignalRConnectionString} must be an Azure SignalR Service connection string (\"Endpoint=https://<name>.service.signalr.net;AccessKey=...;Version=1.0;\", " +

@@ -42,6 +42,19 @@ public sealed class ScaleOutTests
         Assert.Null(provider.GetService<IConfigureOptions<ServiceOptions>>());
     }
 
+    [Theory]
+    [InlineData(null, false)]
+    [InlineData("  ", false)]
+    [InlineData("Endpoint=https://lockbox-test.service.signalr.net;AccessKey=x;Version=1.0;", true)]
+    public void Pages_negotiate_their_circuit_connection_only_through_Azure_SignalR(string? connectionString, bool negotiate)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [ScalingExtensions.AzureSignalRConnectionString] = connectionString,
+        }).Build();
+        Assert.Equal(negotiate, ScalingExtensions.UsesAzureSignalR(configuration));
+    }
+
     [Fact]
     public void A_value_that_is_not_a_connection_string_stops_the_start_with_what_to_write()
     {
