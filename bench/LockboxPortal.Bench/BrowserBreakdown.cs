@@ -38,7 +38,9 @@ public static class BrowserBreakdown
             if (s.includes('"protocol"')) return 'handshake';
             if (typeof d === 'string' && s.length <= 3) return 'handshake-ack';
             const found = names.filter(n => s.includes(n));
-            return found.length ? found.join('+') : (size(d) <= 8 ? 'ping' : 'other');
+            // What a JS call calls: the printable runs of its bytes (identifier, arguments).
+            const detail = found.includes('JS.BeginInvokeJS') ? ' ' + (s.match(/[ -~]{5,}/g) ?? []).filter(x => !x.includes('JS.BeginInvokeJS')).join(' ').slice(0, 120) : '';
+            return found.length ? found.join('+') + detail : (size(d) <= 8 ? 'ping' : 'other');
           };
           const Native = window.WebSocket;
           window.WebSocket = class extends Native {
@@ -65,6 +67,17 @@ public static class BrowserBreakdown
           const liveObs = new MutationObserver(live);
           liveObs.observe(document, { childList: true, subtree: true, attributes: true, attributeFilter: ['data-interactive'] });
           document.addEventListener('DOMContentLoaded', () => { window.__dcl = performance.now(); });
+          // Does the circuit's first render take the prerendered rows away before it shows them again?
+          let had = false;
+          const watch = new MutationObserver(() => {
+            const row = !!document.querySelector(sel);
+            if (window.__liveAttr === undefined && document.querySelector('[data-interactive=true]')) window.__liveAttr = performance.now();
+            if (had && !row && window.__rowGone === undefined) window.__rowGone = performance.now();
+            if (row && window.__rowGone !== undefined && window.__rowBack === undefined) { window.__rowBack = performance.now(); }
+            had = row;
+            if (window.__rowBack !== undefined) watch.disconnect();
+          });
+          watch.observe(document, { childList: true, subtree: true, attributes: true, attributeFilter: ['data-interactive'] });
         })();
         """;
 
@@ -76,7 +89,7 @@ public static class BrowserBreakdown
             start: r.startTime, responseStart: r.responseStart, end: r.responseEnd, transfer: r.transferSize, body: r.decodedBodySize, blocking: r.renderBlockingStatus ?? '' }));
           return JSON.stringify({ nav: { requestStart: n.requestStart, responseStart: n.responseStart, responseEnd: n.responseEnd, domInteractive: n.domInteractive,
               dcl: n.domContentLoadedEventEnd, load: n.loadEventEnd, size: n.decodedBodySize },
-            paint, res, ws: window.__lbWs ?? [], rowInDom: window.__rowInDom, rowFrame: window.__rowFrame, firstRow: window.__firstRow, interactive: window.__interactive });
+            paint, res, ws: window.__lbWs ?? [], rowInDom: window.__rowInDom, rowFrame: window.__rowFrame, html: n.decodedBodySize, firstRow: window.__firstRow, interactive: window.__interactive, liveAttr: window.__liveAttr, rowGone: window.__rowGone, rowBack: window.__rowBack });
         }
         """;
 
@@ -118,7 +131,9 @@ public static class BrowserBreakdown
         await context.AddInitScriptAsync(WebSocketProbe);
         await context.AddInitScriptAsync(NavigationProbe);
         var page = await context.NewPageAsync();
+        page.Console += (_, m) => { if (m.Type is "error" or "warning") Console.WriteLine($"browser {m.Type}: {m.Text}"); };
         var steps = new Steps();
+        var lastWs = "";
         var resources = new Dictionary<string, (Samples Start, Samples End, List<long> Transfer, string Blocking, long Body)>();
         for (var i = 0; i < iterations + 3 + (trace ? 1 : 0); i++)
         {
@@ -145,6 +160,7 @@ public static class BrowserBreakdown
             steps.Add("request sent (requestStart)", N(nav, "requestStart"));
             steps.Add("first byte of the prerendered page (responseStart)", N(nav, "responseStart"));
             steps.Add("last byte of the page (responseEnd)", N(nav, "responseEnd"));
+            steps.Add("page HTML bytes (decoded)", N(nav, "size"));
             steps.Add("HTML parsed, scripts run (domInteractive)", N(nav, "domInteractive"));
             steps.Add("DOMContentLoaded handlers done", N(nav, "dcl"));
             steps.Add("first row in the DOM (MutationObserver)", N(r, "rowInDom"));
@@ -167,9 +183,14 @@ public static class BrowserBreakdown
             steps.Add("UpdateRootComponents sent", Ws("send", "UpdateRootComponents"));
             steps.Add("first render batch received", Ws("recv", "JS.RenderBatch"));
             steps.Add("first render batch acknowledged (applied)", Ws("send", "OnRenderCompleted"));
+            steps.Add("data-interactive=true in the DOM", N(r, "liveAttr"));
+            steps.Add("prerendered rows taken out of the DOM (circuit's first render)", N(r, "rowGone"));
+            steps.Add("rows back in the DOM", N(r, "rowBack"));
             steps.Add("**interactive** (data-interactive=true, rows shown: the table's figure)", N(r, "interactive"));
             steps.Add("render batches until interactive", ws.Count(x => x.K == "recv" && x.L.Contains("JS.RenderBatch", StringComparison.Ordinal) && x.T <= N(r, "interactive")));
             steps.Add("WebSocket messages received until interactive", ws.Count(x => x.K == "recv" && x.T <= N(r, "interactive")));
+            if (i == iterations + 2)
+                lastWs = string.Join("\n", ws.Select(x => $"| {Fmt.Ms(x.T)} | {x.K} | {x.L} |"));
             foreach (var x in r.GetProperty("res").EnumerateArray())
             {
                 var name = x.GetProperty("name").GetString()!;
@@ -182,6 +203,8 @@ public static class BrowserBreakdown
         }
         md.AppendLine("Full load of `/lockbox` (from the home page, as the browser table), ms since navigation start:").AppendLine();
         steps.Write(md, "step");
+        md.AppendLine("The circuit's WebSocket messages of the last load (ms since navigation start):").AppendLine()
+            .AppendLine("| at | direction | hub method(s) |").AppendLine("|---|---|---|").AppendLine(lastWs).AppendLine();
         md.AppendLine("Resources of the load (Resource Timing; transfer 0 = from the browser's cache):").AppendLine();
         md.AppendLine("| resource | start p50 | end p50 | end p95 | transfer bytes (median) | body bytes | render-blocking |").AppendLine("|---|---|---|---|---|---|---|");
         foreach (var (name, e) in resources.OrderBy(x => x.Value.Start.P50))
@@ -254,6 +277,8 @@ public static class BrowserBreakdown
             md.AppendLine("Main thread of the renderer over 10 next-page clicks (trace `browser-next.trace.json`), by kind, total of the 10:").AppendLine();
             SummariseTrace(bytes, md, null);
         }
+        // What was measured, to look at after a change to the grid's markup or styles.
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(outDir, "browser-blade.png") });
         await page.GotoAsync("about:blank");
         await context.CloseAsync();
     }
