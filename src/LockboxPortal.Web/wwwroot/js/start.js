@@ -5,7 +5,8 @@
 // - The portal ships no JS initializers (no *.lib.module.js in the app or its packages), so the list is given here as
 //   empty; a test fails if the server's list stops being empty.
 // - The circuit connects straight to the hub over a WebSocket. Azure SignalR Service needs the negotiate (it answers
-//   with the service's address): then the page says so in data-negotiate and the negotiate stays.
+//   with the service's address), and so does a network whose proxy blocks WebSockets (Circuits:Negotiate=true lets
+//   SignalR fall back to long polling): then the page says so in data-negotiate and the negotiate stays.
 (() => {
     'use strict';
     const negotiate = document.currentScript?.dataset.negotiate === 'true';
