@@ -19,7 +19,9 @@ static int Help()
         usage: LockboxPortal.Bench <command> [--key value ...]
           seed     --db <file> [--requests 1000000] [--tenants 1000] [--contoso 50000] [--provider Sqlite|SqlServer --connection <cs>]
           service  --db <file> [--out <dir>]
-          browser  --url http://127.0.0.1:5199 --pid <app pid> [--out <dir>] [--contexts 0,25,50,100]
+          browser  --app <publish dir> --db <file> [--port 5199] [--out <dir>] [--contexts 0,25,50,100] [--n 30]
+                   [--sections circuits,navigation,next,approve,breakdown] [--trace]  (breakdown: where a full load's and a
+                   next-page click's time goes, step by step; --trace adds a Chromium trace of each, summarised)
           circuits --app <publish dir> --db <file> [--idle 5000] [--active 200] [--seconds 60] [--think 1000] [--steps 0,100,5000] [--out <dir>]
                    protocol-level circuits (bench/LockboxPortal.CircuitLoad), no browser
           doc      --out <dir> --doc docs/performance.md

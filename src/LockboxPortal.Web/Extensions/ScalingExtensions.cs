@@ -13,10 +13,27 @@ public static class ScalingExtensions
 {
     public const string AzureSignalRConnectionString = "Azure:SignalR:ConnectionString";
 
+    public const string NegotiateCircuitConnection = "Circuits:Negotiate";
+
+    /// <summary>Whether circuits go through Azure SignalR Service.</summary>
+    public static bool UsesAzureSignalR(IConfiguration configuration) =>
+        !string.IsNullOrWhiteSpace(configuration[AzureSignalRConnectionString]);
+
+    /// <summary>
+    /// Whether a page negotiates its circuit's connection before opening it (js/start.js). Through Azure SignalR Service it
+    /// must: the service answers with its own address. Otherwise only when <c>Circuits:Negotiate</c> is true, for networks
+    /// whose proxies block WebSockets (the negotiate lets SignalR fall back to long polling); by default the circuit
+    /// connects straight over a WebSocket, a round trip sooner (docs/performance.md).
+    /// </summary>
+    public static bool NegotiatesCircuitConnection(IConfiguration configuration) =>
+        UsesAzureSignalR(configuration) || bool.TryParse(configuration[NegotiateCircuitConnection], out var negotiate) && negotiate;
+
     public static IServiceCollection AddPortalScaleOut(this IServiceCollection services, IConfiguration configuration)
     {
-        var connectionString = configuration[AzureSignalRConnectionString];
-        if (string.IsNullOrWhiteSpace(connectionString)) return services;
+        if (configuration[NegotiateCircuitConnection] is { } value && !bool.TryParse(value, out _))
+            throw new InvalidOperationException($"{NegotiateCircuitConnection} must be true or false (it is \"{value}\").");
+        if (!UsesAzureSignalR(configuration)) return services;
+        var connectionString = configuration[AzureSignalRConnectionString]!;
         if (!connectionString.Contains("Endpoint=", StringComparison.OrdinalIgnoreCase))
             throw new InvalidOperationException(
                 $"{AzureSignalRConnectionString} must be an Azure SignalR Service connection string (\"Endpoint=https://<name>.service.signalr.net;AccessKey=...;Version=1.0;\", " +

@@ -26,6 +26,29 @@ public sealed class PortalHostTests : IClassFixture<PortalHostTests.Host>
     }
 
     [Fact]
+    public async Task The_server_lists_no_JS_initializers_so_the_start_script_may_skip_asking_for_them()
+    {
+        // js/start.js gives Blazor an empty initializer list instead of fetching it before every circuit. A package that
+        // brings a *.lib.module.js makes this list non-empty: then start.js must fetch it again (drop its initializers).
+        var carol = await _host.SignInAsync(DemoPersonas.Carol);
+        var response = await carol.GetAsync("/_blazor/initializers");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("[]", (await response.Content.ReadAsStringAsync()).Trim());
+    }
+
+    [Fact]
+    public async Task Pages_start_Blazor_from_the_start_script_which_connects_without_negotiating()
+    {
+        var carol = await _host.SignInAsync(DemoPersonas.Carol);
+        var html = await carol.GetStringAsync("/lockbox");
+        Assert.Matches("<script src=\"_framework/blazor\\.web(\\.[a-z0-9]+)?\\.js\" autostart=\"false\"></script>", html);
+        // Started after MudBlazor's script, whose interop the circuit's first render calls.
+        Assert.True(html.IndexOf("<script src=\"_content/MudBlazor/MudBlazor.min.", StringComparison.Ordinal) is > 0 and var mud
+            && mud < html.IndexOf("<script src=\"js/start.", StringComparison.Ordinal));
+        Assert.Matches("<script src=\"js/start(\\.[a-z0-9]+)?\\.js\" data-negotiate=\"false\"></script>", html);
+    }
+
+    [Fact]
     public async Task The_sqlite_file_is_created_where_configured()
     {
         await _host.CreateClient().GetAsync("/health/ready");

@@ -42,6 +42,34 @@ public sealed class ScaleOutTests
         Assert.Null(provider.GetService<IConfigureOptions<ServiceOptions>>());
     }
 
+    [Theory]
+    [InlineData(null, null, false)]
+    [InlineData("  ", null, false)]
+    [InlineData(null, "false", false)]
+    [InlineData(null, "true", true)]
+    [InlineData("Endpoint=https://lockbox-test.service.signalr.net;AccessKey=x;Version=1.0;", null, true)]
+    [InlineData("Endpoint=https://lockbox-test.service.signalr.net;AccessKey=x;Version=1.0;", "false", true)]
+    public void Pages_negotiate_their_circuit_connection_only_through_Azure_SignalR_or_when_configured(string? connectionString, string? negotiateSetting, bool negotiate)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [ScalingExtensions.AzureSignalRConnectionString] = connectionString,
+            [ScalingExtensions.NegotiateCircuitConnection] = negotiateSetting,
+        }).Build();
+        Assert.Equal(negotiate, ScalingExtensions.NegotiatesCircuitConnection(configuration));
+    }
+
+    [Fact]
+    public void A_negotiate_setting_that_is_not_true_or_false_stops_the_start_naming_the_key()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [ScalingExtensions.NegotiateCircuitConnection] = "sometimes",
+        }).Build();
+        var ex = Assert.Throws<InvalidOperationException>(() => new ServiceCollection().AddPortalScaleOut(configuration));
+        Assert.Contains("Circuits:Negotiate must be true or false", ex.Message);
+    }
+
     [Fact]
     public void A_value_that_is_not_a_connection_string_stops_the_start_with_what_to_write()
     {
