@@ -36,9 +36,35 @@ public sealed class OversizedMessageNotices
         foreach (var stale in _pending.Where(p => at - p.Value > TimeSpan.FromMinutes(5)).Select(p => p.Key).ToList())
             _pending.TryRemove(stale, out _);
         _pending[session] = at;
+        Added(session);
     }
 
     public bool TryTake(string session) => _pending.TryRemove(session, out _);
+
+    private readonly ConcurrentDictionary<object, (string Session, Action Deliver)> _waiting = new();
+
+    /// <summary>
+    /// Calls <paramref name="deliver"/> when a notice for <paramref name="session"/> is added, until the returned handle
+    /// is disposed: a browser can reconnect its circuit before the server has finished closing the connection that
+    /// carried the oversized message, and so before the notice exists.
+    /// </summary>
+    public IDisposable WhenAdded(string session, Action deliver)
+    {
+        var handle = new Waiting(this);
+        _waiting[handle] = (session, deliver);
+        return handle;
+    }
+
+    private void Added(string session)
+    {
+        foreach (var (handle, waiting) in _waiting)
+            if (waiting.Session == session && _waiting.TryRemove(handle, out _)) waiting.Deliver();
+    }
+
+    private sealed class Waiting(OversizedMessageNotices owner) : IDisposable
+    {
+        public void Dispose() => owner._waiting.TryRemove(this, out _);
+    }
 
     /// <summary>What ties the hub connection to its circuit: the sign-in session, else the user.</summary>
     public static string? SessionKey(System.Security.Claims.ClaimsPrincipal? user) =>
@@ -75,10 +101,40 @@ public sealed class OversizedMessageCircuitHandler(OversizedMessageNotices notic
     public const string Message =
         "Your last change was not sent: it was larger than the portal accepts (about 32 KB of text). Shorten the text and try again.";
 
+    private bool _connectedBefore;
+    private IDisposable? _waiting;
+
     public override async Task OnConnectionUpAsync(Circuit circuit, CancellationToken cancellationToken)
     {
+        var reconnect = _connectedBefore;
+        _connectedBefore = true;
         var user = (await authState.GetAuthenticationStateAsync()).User;
-        if (OversizedMessageNotices.SessionKey(user) is { } key && notices.TryTake(key))
-            services.GetRequiredService<ISnackbar>().Add(Message, Severity.Error, o => o.RequireInteraction = true);
+        if (OversizedMessageNotices.SessionKey(user) is not { } key) return;
+        if (notices.TryTake(key))
+        {
+            Tell();
+            return;
+        }
+        if (!reconnect) return;
+        // The close that made the browser reconnect may still be in progress on the server: take its notice when it
+        // comes, while this connection is up.
+        _waiting?.Dispose();
+        _waiting = notices.WhenAdded(key, () =>
+        {
+            if (notices.TryTake(key)) Tell();
+        });
     }
+
+    public override Task OnConnectionDownAsync(Circuit circuit, CancellationToken cancellationToken)
+    {
+        _waiting?.Dispose();
+        _waiting = null;
+        return Task.CompletedTask;
+    }
+
+    public override Task OnCircuitClosedAsync(Circuit circuit, CancellationToken cancellationToken) =>
+        OnConnectionDownAsync(circuit, cancellationToken);
+
+    // The snackbar service is safe to call from any thread; its provider renders on the circuit's own.
+    private void Tell() => services.GetRequiredService<ISnackbar>().Add(Message, Severity.Error, o => o.RequireInteraction = true);
 }
