@@ -52,7 +52,7 @@
 
 // The theme toggle's two questions, as globals the circuit calls by name. Not an imported module: a module reference is
 // a JS object handle, and releasing it sends its id (a long) from .NET, which built System.Text.Json metadata for long
-// and its ~30 interfaces in every circuit's own JSRuntime options (docs/performance.md, second round of circuit memory).
+// and its ~30 interfaces in every circuit's own JSRuntime options (docs/performance.md, "Third round: circuit memory").
 window.lockboxTheme = {
     // Whether the operating system asks for dark pages (the toggle's label follows it until the user chooses).
     systemDark: () => matchMedia('(prefers-color-scheme: dark)').matches,
