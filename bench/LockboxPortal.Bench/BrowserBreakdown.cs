@@ -60,10 +60,11 @@ public static class BrowserBreakdown
         (() => {
           const sel = '[data-testid=request-grid] tbody a.lb-grid-link';
           const check = () => { if (document.querySelector(sel)) { obs.disconnect(); window.__rowInDom = performance.now();
-            requestAnimationFrame(() => { window.__rowFrame = performance.now(); setTimeout(() => { window.__firstRow = performance.now(); }, 0); }); return true; } return false; };
+            requestAnimationFrame(() => { window.__rowFrame = performance.now(); setTimeout(() => { window.__firstRow = performance.now(); signal(); }, 0); }); return true; } return false; };
+          const signal = () => { if (window.__firstRow !== undefined && window.__interactive !== undefined) console.debug('MEASURED'); };
           const obs = new MutationObserver(check);
           obs.observe(document, { childList: true, subtree: true });
-          const live = () => { if (document.querySelector('[data-interactive=true]') && document.querySelector(sel)) { liveObs.disconnect(); window.__interactive = performance.now(); } };
+          const live = () => { if (document.querySelector('[data-interactive=true]') && document.querySelector(sel)) { liveObs.disconnect(); window.__interactive = performance.now(); signal(); } };
           const liveObs = new MutationObserver(live);
           liveObs.observe(document, { childList: true, subtree: true, attributes: true, attributeFilter: ['data-interactive'] });
           document.addEventListener('DOMContentLoaded', () => { window.__dcl = performance.now(); });
@@ -129,7 +130,8 @@ public static class BrowserBreakdown
     {
         var context = await browser.NewContextAsync(new BrowserNewContextOptions { StorageState = state });
         await context.AddInitScriptAsync(WebSocketProbe);
-        await context.AddInitScriptAsync(NavigationProbe);
+        if (Environment.GetEnvironmentVariable("EXPERIMENT_CSS") is { } css) await context.AddInitScriptAsync("new MutationObserver((_, o) => { if (document.head) { const s = document.createElement('style'); s.textContent = " + System.Text.Json.JsonSerializer.Serialize(css) + "; document.head.appendChild(s); o.disconnect(); } }).observe(document, { childList: true, subtree: true });");
+        await context.AddInitScriptAsync(NavigationProbe.Replace("MEASURED", BrowserBenchmarks.MeasuredSignal));
         var page = await context.NewPageAsync();
         page.Console += (_, m) => { if (m.Type is "error" or "warning") Console.WriteLine($"browser {m.Type}: {m.Text}"); };
         var steps = new Steps();
@@ -141,8 +143,7 @@ public static class BrowserBreakdown
             await page.GotoAsync($"{baseUrl}/");
             await page.WaitForSelectorAsync("[data-interactive=true]", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
             var tracer = traced ? await Tracer.StartAsync(page) : null;
-            await page.GotoAsync($"{baseUrl}/lockbox", new PageGotoOptions { WaitUntil = WaitUntilState.Commit });
-            await page.WaitForFunctionAsync("() => window.__firstRow !== undefined && window.__interactive !== undefined", null, new PageWaitForFunctionOptions { Timeout = 30_000 });
+            await BrowserBenchmarks.GotoUntilMeasuredAsync(page, $"{baseUrl}/lockbox");
             await page.WaitForTimeoutAsync(50);
             if (tracer is not null)
             {

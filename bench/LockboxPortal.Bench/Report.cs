@@ -10,10 +10,13 @@ public sealed class Report(string outDir, string name)
     private readonly List<Figure> _figures = [];
     private readonly StringBuilder _extra = new();
 
+    /// <summary>The load when the current block started (<see cref="Fmt.WaitForQuietAsync"/>): figures then show start → end.</summary>
+    public string? BlockStartLoad { get; set; }
+
     public void Add(Figure f)
     {
         _figures.Add(f);
-        _loads[f] = Fmt.Load();
+        _loads[f] = BlockStartLoad is null ? Fmt.Load() : $"{BlockStartLoad} → {Fmt.Load()}";
         Console.WriteLine($"{f.Name,-58} {f.Value,-28} goal {f.Goal,-12} {(f.Met is null ? "" : f.Met.Value ? "met" : "MISSED")}  (load {Fmt.Load()})");
     }
 

@@ -49,4 +49,19 @@ public static class Fmt
         try { return File.ReadAllText("/proc/loadavg").Split(' ')[0]; }
         catch (IOException) { return "?"; }
     }
+
+    /// <summary>
+    /// Waits until the 1-minute load average is below <paramref name="below"/> (at most <paramref name="maxSeconds"/>), so a
+    /// latency block starts on a quiet machine rather than on the tail of the block before it (100 browser contexts, the
+    /// service benchmarks' approvers). Returns the load it starts at.
+    /// </summary>
+    public static async Task<string> WaitForQuietAsync(double below = 1.5, int maxSeconds = 240)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (waited.Elapsed.TotalSeconds < maxSeconds
+               && double.TryParse(Load(), NumberStyles.Float, CultureInfo.InvariantCulture, out var load) && load >= below)
+            await Task.Delay(2000);
+        Console.WriteLine($"  load {Load()} after waiting {waited.Elapsed.TotalSeconds:0} s for it to fall below {below.ToString(CultureInfo.InvariantCulture)}");
+        return Load();
+    }
 }
