@@ -14,19 +14,27 @@ namespace LockboxPortal.Bench;
 /// </summary>
 internal static class HeapStats
 {
-    public static async Task<long> AfterFullGcAsync(int pid, TimeSpan timeout)
+    /// <summary>The heap after a full blocking GC: its size (with the free space between objects) and the live bytes.</summary>
+    public readonly record struct AfterGc(long TotalHeap, long Live);
+
+    /// <summary>
+    /// Live = the bytes that survived the full GC (every generation's promoted size, as the event reports it): what the
+    /// objects hold, as a gcdump counts it. The total heap also counts the free space left between them, which moves by
+    /// tens of KiB per circuit from one run to the next with how the heap happened to be compacted.
+    /// </summary>
+    public static async Task<AfterGc> AfterFullGcAsync(int pid, TimeSpan timeout)
     {
         var client = new DiagnosticsClient(pid);
         var keywords = (long)(ClrTraceEventParser.Keywords.GC | ClrTraceEventParser.Keywords.GCHeapCollect);
         using var session = client.StartEventPipeSession(
             new EventPipeProvider("Microsoft-Windows-DotNETRuntime", EventLevel.Informational, keywords), requestRundown: false);
         using var source = new EventPipeEventSource(session.EventStream);
-        var result = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var result = new TaskCompletionSource<AfterGc>(TaskCreationOptions.RunContinuationsAsynchronously);
         var fullGc = false;
         source.Clr.GCStart += e => fullGc |= e.Depth == 2;
         source.Clr.GCHeapStats += e =>
         {
-            if (fullGc && result.TrySetResult(e.TotalHeapSize)) _ = Task.Run(session.Stop);
+            if (fullGc && result.TrySetResult(new AfterGc(e.TotalHeapSize, e.TotalPromotedSize0 + e.TotalPromotedSize1 + e.TotalPromotedSize2 + e.TotalPromotedSize3 + e.TotalPromotedSize4))) _ = Task.Run(session.Stop);
         };
         var processing = Task.Run(source.Process);
         var done = await Task.WhenAny(result.Task, Task.Delay(timeout));

@@ -57,6 +57,8 @@ public abstract class PortalTestContext : BunitContext, IAsyncLifetime
     {
         // Components render as in a live circuit (the grid reuses a prerendered page only when interactive). Set
         // here, after every constructor has registered its services: it builds the service provider.
+        // The grid takes a prerendered page from the persisted component state, as a circuit does (empty here).
+        AddBunitPersistentComponentState();
         SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));
         // A copy of the migrated template: start-up then finds nothing to migrate.
         if (!IsSqlServer) TemplateDatabase.CopyTo(DatabasePath);
