@@ -36,6 +36,27 @@ public sealed class ListPageTests : PortalPageTest
         Assert.Empty(cut.FindAll("a[href='/lockbox/administration']"));
     }
 
+    [Theory]
+    [InlineData(0, true)]    // the circuit right after its prerender: the page it carried, no query
+    [InlineData(31, false)]  // a page restored from the browser's cache: too old, the grid asks the database
+    public async Task The_interactive_blade_takes_the_prerendered_page_from_the_persisted_state_once_unless_it_is_stale(int ageSeconds, bool used)
+    {
+        var inDatabase = await PendingContosoRequestAsync();
+        var prerendered = new RequestGrid.Row(Guid.NewGuid(), "PRERENDERED-0001", "Pre Rendered", "Microsoft", "Contoso",
+            LockboxPortal.Domain.Lockbox.AccessRequestStatus.CustomerNotified, Time.GetUtcNow(), TimeSpan.FromHours(8), null, null, null);
+        var key = RequestGrid.SnapshotKeyFor(DemoPersonas.ContosoTenant, null, null);
+        PersistedState.Persist(key, new RequestGrid.GridSnapshot([prerendered], 1, null, null, Time.GetUtcNow().AddSeconds(-ageSeconds), null));
+        SignInAs(DemoPersonas.Carol);
+        Providers();
+
+        var cut = Render<Blade>();
+
+        cut.WaitForAssertion(() => Assert.Contains(used ? prerendered.TicketNumber : inDatabase.TicketNumber, cut.Find("[data-testid=request-grid]").TextContent));
+        Assert.DoesNotContain(used ? inDatabase.TicketNumber : prerendered.TicketNumber, cut.Find("[data-testid=request-grid]").TextContent);
+        // Taken, not kept: the circuit holds the rows once (as the grid's shared rows), not a second copy in the state.
+        Assert.False(PersistedState.TryTake<RequestGrid.GridSnapshot>(key, out _));
+    }
+
     [Fact]
     public async Task A_rows_cells_are_one_markup_string_with_every_value_encoded_and_a_link_to_its_request()
     {

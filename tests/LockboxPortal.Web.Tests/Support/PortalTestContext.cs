@@ -53,12 +53,15 @@ public abstract class PortalTestContext : BunitContext, IAsyncLifetime
     protected IConfiguration Configuration { get; }
     protected BunitAuthorizationContext Auth { get; }
 
+    /// <summary>The persisted component state a prerendered page would carry to its circuit (empty unless a test fills it).</summary>
+    protected BunitPersistentComponentState PersistedState { get; private set; } = default!;
+
     public virtual async Task InitializeAsync()
     {
         // Components render as in a live circuit (the grid reuses a prerendered page only when interactive). Set
         // here, after every constructor has registered its services: it builds the service provider.
         // The grid takes a prerendered page from the persisted component state, as a circuit does (empty here).
-        AddBunitPersistentComponentState();
+        PersistedState = AddBunitPersistentComponentState();
         SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));
         // A copy of the migrated template: start-up then finds nothing to migrate.
         if (!IsSqlServer) TemplateDatabase.CopyTo(DatabasePath);
