@@ -23,6 +23,11 @@ public sealed class SecretHygieneTests : IAsyncLifetime
     [Fact]
     public async Task After_create_rotate_and_failures_no_password_is_in_the_sqlite_files_the_logs_or_any_error()
     {
+        // SQLite folds the WAL into the main file and deletes it when the last connection closes, and another test
+        // class's clean-up (SqliteConnection.ClearAllPools, run in parallel) can close the portal's pooled ones at any
+        // time. One connection held open until the files are read keeps the WAL, so the scan below always covers it.
+        await using var keeper = new SqliteConnection(_f.ConnectionString);
+        await keeper.OpenAsync();
         var secrets = new List<string>();
         var errors = new List<Exception>();
         var created = await Sp(Carol, s => s.CreateAsync(SpTestData.Command()));
@@ -54,6 +59,7 @@ public sealed class SecretHygieneTests : IAsyncLifetime
         var files = new[] { _f.DatabasePath, _f.DatabasePath + "-wal", _f.DatabasePath + "-shm" }.Where(File.Exists).ToList();
         Assert.Contains(_f.DatabasePath + "-wal", files);
         var bytes = files.Select(ReadShared).ToList();
+        await keeper.DisposeAsync();
         var logs = _f.Logs.All;
         Assert.Contains(created.KeyId.ToString(), logs);
 
