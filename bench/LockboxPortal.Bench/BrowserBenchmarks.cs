@@ -243,7 +243,7 @@ public static class BrowserBenchmarks
               // parser and the scripts at the end of the body): then the row is first painted with first-contentful-paint.
               let frame, fcp;
               const settle = () => { if (frame !== undefined && fcp !== undefined) { window.__firstRow = Math.max(frame, fcp); signal(); } };
-              const signal = () => { if (window.__firstRow !== undefined && window.__interactive !== undefined) console.debug('MEASURED'); };
+              SIGNAL
               new PerformanceObserver(list => { for (const e of list.getEntries()) if (e.name === 'first-contentful-paint') { fcp = e.startTime; settle(); } })
                 .observe({ type: 'paint', buffered: true });
               const done = () => requestAnimationFrame(() => setTimeout(() => { frame = performance.now(); settle(); }, 0));
@@ -255,7 +255,7 @@ public static class BrowserBenchmarks
               const liveObs = new MutationObserver(live);
               liveObs.observe(document, { childList: true, subtree: true, attributes: true, attributeFilter: ['data-interactive'] });
             })();
-            """.Replace("MEASURED", MeasuredSignal));
+            """.Replace("SIGNAL", SignalWhenMeasured));
         var page = await context.NewPageAsync();
         var s = new Samples();
         var interactive = new Samples();
@@ -299,6 +299,10 @@ public static class BrowserBenchmarks
 
     /// <summary>What a page's own probe logs (console.debug) once its full-load figures are taken.</summary>
     internal const string MeasuredSignal = "lockbox-bench-measured";
+
+    /// <summary>The probes' <c>signal()</c>: logs <see cref="MeasuredSignal"/> once both full-load figures are set.</summary>
+    internal const string SignalWhenMeasured =
+        "const signal = () => { if (window.__firstRow !== undefined && window.__interactive !== undefined) console.debug('" + MeasuredSignal + "'); };";
 
     /// <summary>
     /// Navigates and waits for the page's probe to log <see cref="MeasuredSignal"/>. Nothing of Playwright's runs in the page

@@ -61,7 +61,7 @@ public static class BrowserBreakdown
           const sel = '[data-testid=request-grid] tbody a.lb-grid-link';
           const check = () => { if (document.querySelector(sel)) { obs.disconnect(); window.__rowInDom = performance.now();
             requestAnimationFrame(() => { window.__rowFrame = performance.now(); setTimeout(() => { window.__firstRow = performance.now(); signal(); }, 0); }); return true; } return false; };
-          const signal = () => { if (window.__firstRow !== undefined && window.__interactive !== undefined) console.debug('MEASURED'); };
+          SIGNAL
           const obs = new MutationObserver(check);
           obs.observe(document, { childList: true, subtree: true });
           const live = () => { if (document.querySelector('[data-interactive=true]') && document.querySelector(sel)) { liveObs.disconnect(); window.__interactive = performance.now(); signal(); } };
@@ -130,8 +130,7 @@ public static class BrowserBreakdown
     {
         var context = await browser.NewContextAsync(new BrowserNewContextOptions { StorageState = state });
         await context.AddInitScriptAsync(WebSocketProbe);
-        if (Environment.GetEnvironmentVariable("EXPERIMENT_CSS") is { } css) await context.AddInitScriptAsync("new MutationObserver((_, o) => { if (document.head) { const s = document.createElement('style'); s.textContent = " + System.Text.Json.JsonSerializer.Serialize(css) + "; document.head.appendChild(s); o.disconnect(); } }).observe(document, { childList: true, subtree: true });");
-        await context.AddInitScriptAsync(NavigationProbe.Replace("MEASURED", BrowserBenchmarks.MeasuredSignal));
+        await context.AddInitScriptAsync(NavigationProbe.Replace("SIGNAL", BrowserBenchmarks.SignalWhenMeasured));
         var page = await context.NewPageAsync();
         page.Console += (_, m) => { if (m.Type is "error" or "warning") Console.WriteLine($"browser {m.Type}: {m.Text}"); };
         var steps = new Steps();

@@ -61,9 +61,10 @@ public static class CircuitBenchmarks
             report.Write();
 
             // Idle circuits on the blade, with heap and RSS at each step. The heap is the runtime's own count after a full
-            // GC (HeapStats: exact at any size): the live bytes, as a gcdump counts them, for the figures; the heap with its
-            // free space beside them (it moves with compaction from run to run). A gcdump (types) is taken at 100 circuits only, since its walk stops
-            // at 10,000,000 objects (5,000 circuits hold more) and pauses the portal for tens of seconds.
+            // GC (HeapStats: exact at any size): the live bytes, as a gcdump counts them, for the figures; the heap with
+            // its free space beside them (it moves with compaction from run to run). A gcdump (types) is taken at 100
+            // circuits only, since its walk stops at 10,000,000 objects (5,000 circuits hold more) and pauses the portal
+            // for tens of seconds.
             table.AppendLine("| idle circuits on the blade | live managed objects after full GC | growth ÷ N | growth per circuit added since the previous step | managed heap with its free space (growth ÷ N) | RSS | RSS growth ÷ N | open rate | load |")
                  .AppendLine("|---|---|---|---|---|---|---|---|---|");
             long? baselineTotal = null;

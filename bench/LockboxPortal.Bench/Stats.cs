@@ -57,7 +57,7 @@ public static class Fmt
     /// </summary>
     public static async Task<string> WaitForQuietAsync(double below = 1.5, int maxSeconds = 240)
     {
-        var waited = System.Diagnostics.Stopwatch.StartNew();
+        var waited = Stopwatch.StartNew();
         while (waited.Elapsed.TotalSeconds < maxSeconds
                && double.TryParse(Load(), NumberStyles.Float, CultureInfo.InvariantCulture, out var load) && load >= below)
             await Task.Delay(2000);
