@@ -66,8 +66,11 @@ public sealed class KeysetPager<TCursor> where TCursor : class
     {
         _current?.Cancel();
         _current = null;
-        (Page, ItemCount, FirstCursor, LastCursor, Total, Loaded) = (page, itemCount, first, last, total, true);
+        (Page, ItemCount, FirstCursor, LastCursor, Total, Loaded) = (page, itemCount, first, last, total ?? KnownTotal(page, itemCount), true);
     }
+
+    /// <summary>A first page that is not full holds every match: that is the total, without a count.</summary>
+    private int? KnownTotal(int page, int itemCount) => page == 0 && itemCount < PageSize ? itemCount : null;
 
     /// <summary>Starts a load, cancelling the one in flight. <paramref name="recount"/>: the filters changed, so the total is unknown again.</summary>
     public Load Begin(bool recount)
@@ -75,6 +78,17 @@ public sealed class KeysetPager<TCursor> where TCursor : class
         _current?.Cancel();
         if (recount) Total = null;
         return _current = new Load(this);
+    }
+
+    /// <summary>
+    /// Starts counting the page already shown (one carried from the prerender, which shows its rows without a total);
+    /// the rows are in, so the pager stays usable while it runs.
+    /// </summary>
+    public Load BeginCount()
+    {
+        var load = Begin(recount: true);
+        load.Rows(Page, ItemCount, FirstCursor, LastCursor);
+        return load;
     }
 
     /// <summary>Drops the load in flight (the grid is going away).</summary>
@@ -101,6 +115,7 @@ public sealed class KeysetPager<TCursor> where TCursor : class
         {
             if (!IsCurrent) return false;
             (_pager.Page, _pager.ItemCount, _pager.FirstCursor, _pager.LastCursor, _pager.Loaded) = (page, itemCount, first, last, true);
+            if (_pager.KnownTotal(page, itemCount) is { } total) _pager.Total = total;
             RowsIn = true;
             return true;
         }
