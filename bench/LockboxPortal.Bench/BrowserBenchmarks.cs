@@ -59,7 +59,7 @@ public static class BrowserBenchmarks
             // Each section writes the report when it ends, so a run cut short keeps what it measured.
             // The latency blocks first, each started on a quiet machine (1-minute load below 1.5, as the comparison was
             // measured; --quiet 0 skips the wait), then the memory block, whose 100 contexts would load the machine for minutes.
-            var sections = options.Get("sections", "navigation,next,approve,circuits").Split(',');
+            var sections = options.Get("sections", "navigation,next,approve,floor,circuits").Split(',');
             var n = options.GetInt("n", quick ? 8 : 30);
             var quiet = options.GetInt("quiet", quick ? 0 : 240);
             async Task LatencyBlock(Func<Task> measure)
@@ -72,6 +72,9 @@ public static class BrowserBenchmarks
             if (sections.Contains("navigation")) await LatencyBlock(() => MeasureNavigationAsync(browser, state, baseUrl, n, report));
             if (sections.Contains("next")) await LatencyBlock(() => MeasureNextPageAsync(browser, state, baseUrl, n, report));
             if (sections.Contains("approve")) await LatencyBlock(() => MeasureApproveAsync(browser, state, baseUrl, options, n, report));
+            // What this browser on this machine allows without the portal, beside the figures above (BrowserFloor).
+            if (sections.Contains("floor")) await LatencyBlock(() => BrowserFloor.MeasureAsync(browser, state, baseUrl, n, report,
+                options.Get("variants") is null ? null : Path.Combine(options.OutDir, "browser-floor-variants.md")));
             if (sections.Contains("circuits")) { await MeasureCircuitsAsync(browser, state, baseUrl, app.Id, contexts, report, options.OutDir); report.Write(); }
             // Not in run.sh's default: the step-by-step breakdown of the two figures above (BrowserBreakdown).
             if (sections.Contains("breakdown") && quiet > 0) await Fmt.WaitForQuietAsync(1.5, quiet);

@@ -185,6 +185,8 @@ public static class BrowserBreakdown
             steps.Add("UpdateRootComponents sent", Ws("send", "UpdateRootComponents"));
             steps.Add("first render batch received", Ws("recv", "JS.RenderBatch"));
             steps.Add("first render batch acknowledged (applied)", Ws("send", "OnRenderCompleted"));
+            steps.Add("second render batch received", Ws("recv", "JS.RenderBatch", 1));
+            steps.Add("second render batch acknowledged (applied)", Ws("send", "OnRenderCompleted", 1));
             steps.Add("data-interactive=true in the DOM", N(r, "liveAttr"));
             steps.Add("prerendered rows taken out of the DOM (circuit's first render)", N(r, "rowGone"));
             steps.Add("rows back in the DOM", N(r, "rowBack"));
@@ -285,7 +287,9 @@ public static class BrowserBreakdown
         await context.CloseAsync();
     }
 
-    private const string TraceCategories = "devtools.timeline,disabled-by-default-devtools.timeline,blink.user_timing,loading,v8.execute,toplevel";
+    // BENCH_TRACE_CATEGORIES replaces the list for one look deeper (e.g. adding blink,blink.resource,cc: slower, so
+    // the figures of that load grow).
+    private static readonly string TraceCategories = Environment.GetEnvironmentVariable("BENCH_TRACE_CATEGORIES") ?? "devtools.timeline,disabled-by-default-devtools.timeline,blink.user_timing,loading,v8.execute,toplevel";
 
     /// <summary>A Chromium trace over the DevTools protocol (Tracing.start … Tracing.end, the trace read back as a stream).</summary>
     private sealed class Tracer(ICDPSession cdp)

@@ -20,8 +20,10 @@ static int Help()
           seed     --db <file> [--requests 1000000] [--tenants 1000] [--contoso 50000] [--provider Sqlite|SqlServer --connection <cs>]
           service  --db <file> [--out <dir>]
           browser  --app <publish dir> --db <file> [--port 5199] [--out <dir>] [--contexts 0,25,50,100] [--n 30]
-                   [--sections circuits,navigation,next,approve,breakdown] [--trace]  (breakdown: where a full load's and a
-                   next-page click's time goes, step by step; --trace adds a Chromium trace of each, summarised)
+                   [--sections navigation,next,approve,floor,circuits,breakdown] [--trace] [--variants]  (floor: the same
+                   figures on static pages, what this browser allows without the portal; --variants: the static blade
+                   without one part at a time, to browser-floor-variants.md; breakdown, not run by default: where a full
+                   load's and a next-page click's time goes, step by step; --trace adds a Chromium trace of each, summarised)
           circuits --app <publish dir> --db <file> [--idle 5000] [--active 200] [--seconds 60] [--think 1000] [--steps 0,100,5000] [--out <dir>]
                    protocol-level circuits (bench/LockboxPortal.CircuitLoad), no browser
           doc      --out <dir> --doc docs/performance.md
