@@ -241,24 +241,14 @@ public static class BrowserBenchmarks
         var context = await browser.NewContextAsync(new BrowserNewContextOptions { StorageState = state });
         await context.AddInitScriptAsync("""
             (() => {
-              const sel = '[data-testid=request-grid] tbody a.lb-grid-link';
-              // Chromium may run the frame after the row yet hold its paint back (a new document's first paint waits for the
-              // parser and the scripts at the end of the body): then the row is first painted with first-contentful-paint.
-              let frame, fcp;
-              const settle = () => { if (frame !== undefined && fcp !== undefined) { window.__firstRow = Math.max(frame, fcp); signal(); } };
               SIGNAL
-              new PerformanceObserver(list => { for (const e of list.getEntries()) if (e.name === 'first-contentful-paint') { fcp = e.startTime; settle(); } })
-                .observe({ type: 'paint', buffered: true });
-              const done = () => requestAnimationFrame(() => setTimeout(() => { frame = performance.now(); settle(); }, 0));
-              const check = () => { if (document.querySelector(sel)) { obs.disconnect(); done(); return true; } return false; };
-              const obs = new MutationObserver(check);
-              obs.observe(document, { childList: true, subtree: true });
+              FIRST_ROW
               // Interactive: the layout's data-interactive turns true in the circuit's first render (rows there too).
               const live = () => { if (document.querySelector('[data-interactive=true]') && document.querySelector(sel)) { liveObs.disconnect(); window.__interactive = performance.now(); signal(); } };
               const liveObs = new MutationObserver(live);
               liveObs.observe(document, { childList: true, subtree: true, attributes: true, attributeFilter: ['data-interactive'] });
             })();
-            """.Replace("SIGNAL", SignalWhenMeasured));
+            """.Replace("SIGNAL", SignalWhenMeasured).Replace("FIRST_ROW", FirstRowPainted));
         var page = await context.NewPageAsync();
         var s = new Samples();
         var interactive = new Samples();
@@ -302,6 +292,24 @@ public static class BrowserBenchmarks
 
     /// <summary>What a page's own probe logs (console.debug) once its full-load figures are taken.</summary>
     internal const string MeasuredSignal = "lockbox-bench-measured";
+
+    /// <summary>
+    /// A full load's "first row painted", one rule for every probe (the blade's and the floor's pages): the later of the
+    /// frame after the grid's first row is in the DOM and first-contentful-paint, in <c>window.__firstRow</c>; then the
+    /// probe's own <c>signal()</c>. Chromium may run the frame after the row yet hold its paint back (a new document's first
+    /// paint waits for the parser and the scripts at the end of the body): then the row is first painted with
+    /// first-contentful-paint. Declares <c>sel</c>, the first row's selector.
+    /// </summary>
+    internal const string FirstRowPainted = """
+        const sel = '[data-testid=request-grid] tbody a.lb-grid-link';
+        let frame, fcp;
+        const settle = () => { if (frame !== undefined && fcp !== undefined) { window.__firstRow = Math.max(frame, fcp); signal(); } };
+        new PerformanceObserver(list => { for (const e of list.getEntries()) if (e.name === 'first-contentful-paint') { fcp = e.startTime; settle(); } })
+          .observe({ type: 'paint', buffered: true });
+        const check = () => { if (document.querySelector(sel)) { obs.disconnect(); requestAnimationFrame(() => setTimeout(() => { frame = performance.now(); settle(); }, 0)); } };
+        const obs = new MutationObserver(check);
+        obs.observe(document, { childList: true, subtree: true });
+        """;
 
     /// <summary>The probes' <c>signal()</c>: logs <see cref="MeasuredSignal"/> once both full-load figures are set.</summary>
     internal const string SignalWhenMeasured =
