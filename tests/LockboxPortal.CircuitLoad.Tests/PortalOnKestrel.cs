@@ -46,9 +46,6 @@ public sealed class PortalOnKestrel : IAsyncLifetime
         return ids;
     }
 
-    /// <summary>Every request Carol's blade lists (Contoso's, all states): the total its pager shows.</summary>
-    public Task<int> CountContosoRequestsAsync() => AsAsync(DemoPersonas.Carol, sp => sp.GetRequiredService<LockboxQueries>().CountAsync(new RequestListQuery()));
-
     public Task<AccessRequestDto> ReadAsync(Guid id) => AsAsync(DemoPersonas.Carol, sp => sp.GetRequiredService<LockboxQueries>().GetAsync(id));
 
     private async Task<T> AsAsync<T>(DemoPersona persona, Func<IServiceProvider, Task<T>> action)

@@ -80,17 +80,6 @@ public sealed class KeysetPager<TCursor> where TCursor : class
         return _current = new Load(this);
     }
 
-    /// <summary>
-    /// Starts counting the page already shown (one carried from the prerender, which shows its rows without a total);
-    /// the rows are in, so the pager stays usable while it runs.
-    /// </summary>
-    public Load BeginCount()
-    {
-        var load = Begin(recount: true);
-        load.Rows(Page, ItemCount, FirstCursor, LastCursor);
-        return load;
-    }
-
     /// <summary>Drops the load in flight (the grid is going away).</summary>
     public void Cancel()
     {

@@ -48,7 +48,7 @@ public sealed class ListPageTests : PortalPageTest
         var prerendered = new RequestGrid.Row(Guid.NewGuid(), "PRERENDERED-0001", "Pre Rendered", "Microsoft", "Contoso",
             LockboxPortal.Domain.Lockbox.AccessRequestStatus.CustomerNotified, Time.GetUtcNow(), TimeSpan.FromHours(8), null, null, null);
         var key = RequestGrid.SnapshotKeyFor(DemoPersonas.ContosoTenant, null, null);
-        PersistedState.Persist(key, new RequestGrid.GridSnapshot([prerendered], null, null, Time.GetUtcNow().AddSeconds(-ageSeconds), null));
+        PersistedState.Persist(key, new RequestGrid.GridSnapshot([prerendered], 1, null, null, Time.GetUtcNow().AddSeconds(-ageSeconds), null));
         SignInAs(DemoPersonas.Carol);
         Providers();
 

@@ -114,29 +114,6 @@ public sealed class KeysetPagerTests
     }
 
     [Fact]
-    public void Counting_the_page_shown_keeps_the_pager_usable_and_gives_way_to_a_newer_load()
-    {
-        var pager = new KeysetPager<Cursor>(25);
-        pager.Restore(0, 25, new Cursor(1), new Cursor(25), total: null); // the prerendered page, carried without a count
-        var count = pager.BeginCount();
-        Assert.False(pager.Loading);
-        Assert.True(pager.HasNext);
-        Assert.Equal("1–25 of …", pager.Range);
-        Assert.True(count.Counted(500));
-        count.End();
-        Assert.Equal("1–25 of 500", pager.Range);
-
-        pager.Restore(0, 25, new Cursor(1), new Cursor(25), total: null);
-        var stale = pager.BeginCount();
-        var next = pager.Begin(recount: false); // the user clicked Next while it counted
-        Assert.True(stale.Token.IsCancellationRequested);
-        Assert.False(stale.Counted(500));
-        Assert.True(pager.Loading);
-        Assert.True(next.Rows(1, 25, new Cursor(26), new Cursor(50)));
-        Assert.Equal("26–50 of …", pager.Range);
-    }
-
-    [Fact]
     public void A_load_replaced_by_a_newer_one_is_cancelled_and_its_answers_are_ignored()
     {
         var pager = Showing(0, 25, total: 100);
