@@ -66,6 +66,7 @@ internal static class BrowserFloor
         if (variantsOut is not null) await VariantsAsync(page, pages, bladeHtml, iterations, variantsOut);
 
         // The page's own 25 rows, and the same rows in reverse order: each replacement builds 25 new rows.
+        await page.GotoAsync(pages.Url("/blade")); // the variants, when run, left another page open
         var rows = await page.EvaluateAsync<string>("() => document.querySelector('[data-testid=request-grid] tbody').innerHTML");
         var rowCount = Regex.Matches(rows, "<tr[ >]").Count;
         var reversed = string.Concat(Regex.Matches(rows, "<tr[ >].*?</tr>", RegexOptions.Singleline).Select(m => m.Value).Reverse());

@@ -84,6 +84,7 @@ public sealed class RedisConnection : IDisposable
         {
             if (_downSince is null) return;
             _downSince = null;
+            _lastError = null; // the next outage names its own cause
         }
         _logger.LogInformation("Redis is reachable again: live updates, ended sessions and rate limits are shared");
         Restored?.Invoke();
@@ -96,9 +97,13 @@ public sealed class RedisConnection : IDisposable
             MarkUp();
             return HealthCheckResult.Healthy("Redis connected: live updates, ended sessions and rate limits are shared by every instance.");
         }
-        DateTimeOffset? since;
+        // The readiness probe can see the connection down before the multiplexer's ConnectionFailed event: the outage
+        // starts here then, and is logged here (setting the start without the warning left the outage unlogged).
         string? error;
-        lock (_gate) (since, error) = (_downSince ??= _time.GetUtcNow(), _lastError);
+        lock (_gate) error = _lastError;
+        MarkDown(error ?? "the connection is down");
+        DateTimeOffset? since;
+        lock (_gate) (since, error) = (_downSince, _lastError);
         return HealthCheckResult.Degraded(
             $"Redis unreachable since {since:u} ({error}): live updates reach only this instance's pages; sign-outs and rate limits " +
             "are enforced by this instance alone until Redis returns.");
