@@ -13,7 +13,8 @@ namespace LockboxPortal.Bench;
 /// </summary>
 public static class BrowserBenchmarks
 {
-    private const string FirstRowLink = "[data-testid=request-grid] tbody a.lb-grid-link";
+    /// <summary>The grid's first row link: what every probe waits for.</summary>
+    internal const string FirstRowLink = "[data-testid=request-grid] tbody a.lb-grid-link";
 
     public static async Task<int> RunAsync(BenchOptions options)
     {
@@ -300,8 +301,7 @@ public static class BrowserBenchmarks
     /// paint waits for the parser and the scripts at the end of the body): then the row is first painted with
     /// first-contentful-paint. Declares <c>sel</c>, the first row's selector.
     /// </summary>
-    internal const string FirstRowPainted = """
-        const sel = '[data-testid=request-grid] tbody a.lb-grid-link';
+    internal const string FirstRowPainted = "const sel = '" + FirstRowLink + "';\n" + """
         let frame, fcp;
         const settle = () => { if (frame !== undefined && fcp !== undefined) { window.__firstRow = Math.max(frame, fcp); signal(); } };
         new PerformanceObserver(list => { for (const e of list.getEntries()) if (e.name === 'first-contentful-paint') { fcp = e.startTime; settle(); } })

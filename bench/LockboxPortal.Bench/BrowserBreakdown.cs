@@ -16,7 +16,7 @@ namespace LockboxPortal.Bench;
 /// </summary>
 public static class BrowserBreakdown
 {
-    private const string FirstRow = "[data-testid=request-grid] tbody a.lb-grid-link";
+    private const string FirstRow = BrowserBenchmarks.FirstRowLink;
 
     /// <summary>Records every WebSocket message with performance.now(), named by the hub methods found in its bytes.</summary>
     private const string WebSocketProbe = """
