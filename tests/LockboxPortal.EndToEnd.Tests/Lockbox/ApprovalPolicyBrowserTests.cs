@@ -75,8 +75,7 @@ public sealed class ApprovalPolicyBrowserTests(PortalServer server) : IAsyncLife
         await uma.OpenAsync(server, "/tickets/new");
         await uma.ByTestId("ticket-title").FillAsync("Payments API times out");
         await uma.ByTestId("ticket-description").FillAsync("The payments API times out for a third of the calls since this morning.");
-        await uma.ByTestId("submit-ticket").ClickAsync();
-        await uma.WaitForURLAsync(new Regex("/tickets/[0-9a-f-]{36}$"));
+        await uma.SubmitAndWaitForUrlAsync(server, "submit-ticket", new Regex("/tickets/[0-9a-f-]{36}$"));
         var ticketPath = new Uri(uma.Url).AbsolutePath;
 
         var mia = await As(DemoPersonas.Mia);
@@ -86,8 +85,7 @@ public sealed class ApprovalPolicyBrowserTests(PortalServer server) : IAsyncLife
         await mia.ByTestId("justification").FillAsync("Read the payments API gateway logs to find the timeouts.");
         await mia.ExpectTextAsync("policy-preview", "needs 2 approvals from Contoso (subscription policy)");
         await PortalServer.ScreenshotAsync(mia, "policy-request-form");
-        await mia.ByTestId("submit-request").ClickAsync();
-        await mia.WaitForURLAsync(new Regex("/lockbox/requests/[0-9a-f-]{36}$"));
+        await mia.SubmitAndWaitForUrlAsync(server, "submit-request", new Regex("/lockbox/requests/[0-9a-f-]{36}$"));
         var requestPath = new Uri(mia.Url).AbsolutePath;
         await mia.ExpectTextAsync("approval-progress", "0 of 2 approvals");
 

@@ -39,8 +39,7 @@ public sealed partial class LockboxStoryTests(PortalServer server) : IAsyncLifet
         await uma.ByTestId("ticket-title").FillAsync("Nodes NotReady after maintenance");
         await uma.ByTestId("ticket-description").FillAsync("Three worker nodes report NotReady since the maintenance window.");
         if (screenshotPrefix is not null) await PortalServer.ScreenshotAsync(uma, screenshotPrefix + "-open-ticket");
-        await uma.ByTestId("submit-ticket").ClickAsync();
-        await uma.WaitForURLAsync(new Regex("/tickets/[0-9a-f-]{36}$"));
+        await uma.SubmitAndWaitForUrlAsync(server, "submit-ticket", new Regex("/tickets/[0-9a-f-]{36}$"));
         await Expect(uma.Locator("h1")).ToContainTextAsync(new Regex("Ticket [0-9]{16}"));
         var heading = await uma.Locator("h1").InnerTextAsync();
         var ticket = TicketNumber().Match(heading).Value;
@@ -55,8 +54,7 @@ public sealed partial class LockboxStoryTests(PortalServer server) : IAsyncLifet
         await mia.ByTestId("justification").FillAsync(justification);
         Assert.Equal("8", await mia.ByTestId("duration").InputValueAsync());
         if (screenshotPrefix is not null) await PortalServer.ScreenshotAsync(mia, screenshotPrefix + "-request-access-form");
-        await mia.ByTestId("submit-request").ClickAsync();
-        await mia.WaitForURLAsync(new Regex("/lockbox/requests/[0-9a-f-]{36}$"));
+        await mia.SubmitAndWaitForUrlAsync(server, "submit-request", new Regex("/lockbox/requests/[0-9a-f-]{36}$"));
         await Expect(mia.ByTestId("request-status")).ToBeVisibleAsync();
         return (mia, new Uri(mia.Url).AbsolutePath, ticket);
     }
@@ -75,7 +73,7 @@ public sealed partial class LockboxStoryTests(PortalServer server) : IAsyncLifet
         await Expect(carol.ByTestId("pending-badge")).ToBeVisibleAsync();
         await PortalServer.ScreenshotAsync(carol, "blade");
         await row.Locator("a").ClickAsync();
-        await carol.WaitForURLAsync("**" + requestUrl);
+        await Expect(carol).ToHaveURLAsync(new Regex(Regex.Escape(requestUrl) + "$"));
         await carol.ExpectTextAsync("justification", "kubelet logs");
         await PortalServer.ScreenshotAsync(carol, "request-details-pending");
 
@@ -177,7 +175,7 @@ public sealed partial class LockboxStoryTests(PortalServer server) : IAsyncLifet
         await carol.EvaluateAsync("() => window.__samePage = true");
         await row.Locator("td").Nth(2).ClickAsync(); // the status cell, not the link
 
-        await carol.WaitForURLAsync(server.BaseUrl + requestUrl);
+        await Expect(carol).ToHaveURLAsync(server.BaseUrl + requestUrl);
         await Expect(carol.ByTestId("request-status")).ToBeVisibleAsync();
         Assert.True(await carol.EvaluateAsync<bool>("() => window.__samePage === true"), "the router navigated in the circuit, without loading a page");
     }

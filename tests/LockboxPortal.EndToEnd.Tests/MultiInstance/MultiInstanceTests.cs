@@ -162,7 +162,7 @@ public sealed class MultiInstanceTests(MultiInstancePortal portal, ITestOutputHe
             await ravi.ByTestId("submit-request").ClickAsync();
             if (i < MultiInstancePortal.FilingLimit)
             {
-                await ravi.WaitForURLAsync(new Regex("/lockbox/requests/[0-9a-f-]{36}$"));
+                await Expect(ravi).ToHaveURLAsync(new Regex("/lockbox/requests/[0-9a-f-]{36}$"));
                 served.Add(instance.Name);
             }
             else

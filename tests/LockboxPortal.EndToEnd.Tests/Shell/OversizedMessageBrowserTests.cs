@@ -87,8 +87,7 @@ public sealed class OversizedMessageBrowserTests(PortalServer server) : IAsyncLi
         await justification.FillAsync("Collect the ingress controller logs to find the cause of the 502 answers.");
         await Expect(notice).ToHaveCountAsync(0);
         await Expect(justification).Not.ToHaveAttributeAsync("aria-invalid", "true");
-        await mia.ByTestId("submit-request").ClickAsync();
-        await mia.WaitForURLAsync(new Regex("/lockbox/requests/[0-9a-f-]{36}$"));
+        await mia.SubmitAndWaitForUrlAsync(server, "submit-request", new Regex("/lockbox/requests/[0-9a-f-]{36}$"));
         Assert.Equal(["Collect the ingress controller logs to find the cause of the 502 answers."], await JustificationsOnAsync(ticket.Id));
     }
 
@@ -102,9 +101,7 @@ public sealed class OversizedMessageBrowserTests(PortalServer server) : IAsyncLi
         var longest = string.Concat(Enumerable.Repeat("Read the router pod logs. ", 80))[..2000];
         await mia.Locator("textarea[data-testid=justification]").FillAsync(longest);
 
-        await mia.ByTestId("submit-request").ClickAsync();
-
-        await mia.WaitForURLAsync(new Regex("/lockbox/requests/[0-9a-f-]{36}$"));
+        await mia.SubmitAndWaitForUrlAsync(server, "submit-request", new Regex("/lockbox/requests/[0-9a-f-]{36}$"));
         Assert.Equal(0, await mia.Locator(".lb-message-guard").CountAsync());
         Assert.Equal([longest.Trim()], await JustificationsOnAsync(ticket.Id));
     }

@@ -160,7 +160,7 @@ public sealed class ShellBrowserTests(PortalServer server)
             await PortalServer.ScreenshotAsync(page, "phone-menu-open");
 
             await page.GetByRole(AriaRole.Navigation, new() { Name = "Main navigation" }).GetByRole(AriaRole.Link, new() { Name = "Support tickets" }).ClickAsync();
-            await page.WaitForURLAsync(server.BaseUrl + "/tickets");
+            await Expect(page).ToHaveURLAsync(server.BaseUrl + "/tickets");
             await Expect(drawer).ToBeHiddenAsync();
             await Expect(page.Locator(".lb-drawer-overlay")).ToBeHiddenAsync();
             await Expect(toggle).ToHaveAttributeAsync("aria-expanded", "false");
@@ -191,7 +191,7 @@ public sealed class ShellBrowserTests(PortalServer server)
             var drawer = page.Locator("#lb-drawer");
             var toggle = page.GetByRole(AriaRole.Button, new() { Name = "Toggle navigation" });
             await page.GetByRole(AriaRole.Navigation, new() { Name = "Main navigation" }).GetByRole(AriaRole.Link, new() { Name = "Support tickets" }).ClickAsync();
-            await page.WaitForURLAsync(server.BaseUrl + "/tickets");
+            await Expect(page).ToHaveURLAsync(server.BaseUrl + "/tickets");
             await Expect(drawer).ToBeVisibleAsync();
             await Expect(toggle).ToHaveAttributeAsync("aria-expanded", "true");
             await Expect(page.Locator(".lb-drawer-overlay")).ToBeHiddenAsync();
