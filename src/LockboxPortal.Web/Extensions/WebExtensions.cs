@@ -40,6 +40,9 @@ public static partial class WebExtensions
         {
             o.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomRight;
             o.SnackbarConfiguration.VisibleStateDuration = 6000;
+            // The duplicate-provider check asks the browser to count providers when every circuit starts (an interop
+            // round trip each); the one provider is MainLayout's, and a test checks that a page renders exactly one.
+            o.PopoverOptions.ThrowOnDuplicateProvider = false;
         });
         return services;
     }

@@ -190,8 +190,15 @@ public sealed class ShellBrowserTests(PortalServer server)
         {
             var drawer = page.Locator("#lb-drawer");
             var toggle = page.GetByRole(AriaRole.Button, new() { Name = "Toggle navigation" });
+            // The document's own first page keeps the browser's focus when its circuit starts; one popover provider.
+            await PortalServer.WaitForCircuitAsync(page);
+            await Expect(page.Locator("h1")).Not.ToBeFocusedAsync();
+            await Expect(page.Locator(".mud-popover-provider")).ToHaveCountAsync(1);
             await page.GetByRole(AriaRole.Navigation, new() { Name = "Main navigation" }).GetByRole(AriaRole.Link, new() { Name = "Support tickets" }).ClickAsync();
             await Expect(page).ToHaveURLAsync(server.BaseUrl + "/tickets");
+            // A navigation within the circuit moves focus to the new page's heading, for screen readers and the keyboard.
+            await Expect(page.Locator("h1")).ToContainTextAsync("Support tickets");
+            await Expect(page.Locator("h1")).ToBeFocusedAsync();
             await Expect(drawer).ToBeVisibleAsync();
             await Expect(toggle).ToHaveAttributeAsync("aria-expanded", "true");
             await Expect(page.Locator(".lb-drawer-overlay")).ToBeHiddenAsync();

@@ -5,7 +5,9 @@ namespace LockboxPortal.Web.Components.Layout;
 /// <summary>The theme a page renders in, known at prerender: so the first paint is already right (no flash).</summary>
 /// <param name="Dark">Render dark.</param>
 /// <param name="Chosen">The user picked it; otherwise it follows the operating system.</param>
-public sealed record ThemeState(bool Dark, bool Chosen);
+/// <param name="Hinted">The request said which scheme the operating system uses (the client hint), so the circuit
+/// need not ask the browser again.</param>
+public sealed record ThemeState(bool Dark, bool Chosen, bool Hinted = false);
 
 /// <summary>
 /// The user's choice lives in a cookie the browser sends with every request (written by <c>js/layout.js</c> when the
@@ -28,7 +30,8 @@ public static class ThemePreference
         };
         if (chosen is { } dark) return new ThemeState(dark, Chosen: true);
         var hint = context.Request.Headers[ClientHint].ToString().Trim('"', ' ');
-        return new ThemeState(string.Equals(hint, "dark", StringComparison.OrdinalIgnoreCase), Chosen: false);
+        var hinted = hint.Equals("dark", StringComparison.OrdinalIgnoreCase) || hint.Equals("light", StringComparison.OrdinalIgnoreCase);
+        return new ThemeState(hint.Equals("dark", StringComparison.OrdinalIgnoreCase), Chosen: false, Hinted: hinted);
     }
 
     /// <summary>Asks the browser for the colour-scheme hint on pages; a page's HTML depends on it, so caches must vary by it.</summary>

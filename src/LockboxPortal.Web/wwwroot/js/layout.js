@@ -62,3 +62,14 @@ window.lockboxTheme = {
         document.cookie = `lockbox.theme=${theme === 'dark' ? 'dark' : 'light'}; path=/; max-age=31536000; samesite=lax${secure}`;
     },
 };
+
+// After a navigation within the circuit (Layout/FocusHeadingOnNavigate.cs): the new page's heading takes focus, so a screen
+// reader announces it. Called without arguments: the selector is here, not sent from .NET (see that file).
+window.lockboxLayout = {
+    focusHeading: () => {
+        const heading = document.querySelector('h1');
+        if (!heading) return;
+        if (!heading.hasAttribute('tabindex')) heading.tabIndex = -1;
+        heading.focus({ preventScroll: true });
+    },
+};
