@@ -25,6 +25,7 @@ public static class BrowserBenchmarks
         var report = new Report(options.OutDir, "browser");
         var quick = options.Get("quick") is not null;
         var contexts = options.Get("contexts", quick ? "0,5,10" : "0,25,50,100").Split(',').Select(int.Parse).ToArray();
+        var settle = TimeSpan.FromSeconds(options.GetInt("settle", quick ? 0 : 65));
 
         using var app = StartApp(appDir, db, port);
         try
@@ -76,7 +77,7 @@ public static class BrowserBenchmarks
             // What this browser on this machine allows without the portal, beside the figures above (BrowserFloor).
             if (sections.Contains("floor")) await LatencyBlock(() => BrowserFloor.MeasureAsync(browser, state, baseUrl, n, report,
                 options.Get("variants") is null ? null : Path.Combine(options.OutDir, "browser-floor-variants.md")));
-            if (sections.Contains("circuits")) { await MeasureCircuitsAsync(browser, state, baseUrl, app.Id, contexts, report, options.OutDir); report.Write(); }
+            if (sections.Contains("circuits")) { await MeasureCircuitsAsync(browser, state, baseUrl, app.Id, contexts, settle, report, options.OutDir); report.Write(); }
             // Not in run.sh's default: the step-by-step breakdown of the two figures above (BrowserBreakdown).
             if (sections.Contains("breakdown") && quiet > 0) await Fmt.WaitForQuietAsync(1.5, quiet);
             if (sections.Contains("breakdown")) await BrowserBreakdown.RunAsync(browser, state, baseUrl, n, options.Get("trace") is not null, options.OutDir);
@@ -136,7 +137,15 @@ public static class BrowserBenchmarks
         return (context, page);
     }
 
-    private static async Task MeasureCircuitsAsync(IBrowser browser, string state, string baseUrl, int pid, int[] steps, Report report, string outDir)
+    /// <summary>
+    /// The managed heap at each step of idle blade circuits (gcdump at N minus gcdump at 0, ÷ N). Before each dump the
+    /// circuits stay idle for <paramref name="settle"/> between two full GCs: .NET's shared array pools keep, per thread
+    /// and per core, the buffers the last burst of work returned (opening the contexts), and drop those unused for
+    /// 30–60 s at a full GC; Kestrel's memory pool evicts idle blocks too. Without it the two dumps held whatever the
+    /// pools happened to keep: in two runs of the same build, the byte arrays of the pools grew by 11 KiB per circuit
+    /// in one and shrank by 6 in the other (268 against 235 KiB per circuit; docs/performance.md, "Sixth round").
+    /// </summary>
+    private static async Task MeasureCircuitsAsync(IBrowser browser, string state, string baseUrl, int pid, int[] steps, TimeSpan settle, Report report, string outDir)
     {
         var open = new List<IBrowserContext>();
         Dump? baseline = null, last = null;
@@ -149,7 +158,15 @@ public static class BrowserBenchmarks
                 open.Add(c);
             }
             await Task.Delay(3000); // let the circuits go idle
-            var dump = await GcDumpAsync(pid, outDir, n);
+            if (settle > TimeSpan.Zero)
+            {
+                await HeapStats.AfterFullGcAsync(pid, TimeSpan.FromMinutes(2)); // the pools note which buffers lie unused
+                await Task.Delay(settle);
+                await HeapStats.AfterFullGcAsync(pid, TimeSpan.FromMinutes(2)); // and let go of those still unused
+            }
+            var census = await HeapStats.CensusAfterFullGcAsync(pid, TimeSpan.FromMinutes(2));
+            var dump = new Dump(census.Values.Sum(t => t.Bytes), census);
+            await GcDumpAsync(pid, outDir, n); // the same heap as a file, to open in PerfView or Visual Studio
             var rss = Rss(pid);
             baseline ??= dump;
             var perCircuit = n == 0 ? double.NaN : (dump.TotalBytes - baseline.TotalBytes) / (double)n;
@@ -165,7 +182,7 @@ public static class BrowserBenchmarks
         {
             var n = steps[^1];
             var sb = new StringBuilder(rows.ToString()).AppendLine()
-                .AppendLine($"What one idle circuit holds (gcdump at {n} circuits minus gcdump at 0, ÷ {n}; top 20 types by bytes):").AppendLine()
+                .AppendLine($"What one idle circuit holds (the live objects at {n} circuits minus those at 0, ÷ {n}, each object counted at its own size; top 20 types by bytes):").AppendLine()
                 .AppendLine("| type | bytes per circuit | objects per circuit |").AppendLine("|---|---|---|");
             foreach (var (type, bytes, count) in last.Types
                 .Select(t => (t.Key, Bytes: t.Value.Bytes - baseline.Types.GetValueOrDefault(t.Key).Bytes, Count: t.Value.Count - baseline.Types.GetValueOrDefault(t.Key).Count))
@@ -187,37 +204,13 @@ public static class BrowserBenchmarks
 
     internal sealed record Dump(long TotalBytes, Dictionary<string, (long Bytes, long Count)> Types);
 
-    /// <summary>dotnet-gcdump collect (an induced full, blocking GC, then a heap walk) and its per-type report.</summary>
-    internal static async Task<Dump> GcDumpAsync(int pid, string outDir, int n, string prefix = "circuits")
+    /// <summary>dotnet-gcdump collect (an induced full, blocking GC, then a heap walk) into <c>{prefix}-{n}.gcdump</c>.</summary>
+    internal static async Task GcDumpAsync(int pid, string outDir, int n, string prefix = "circuits")
     {
         var file = Path.Combine(outDir, $"{prefix}-{n}.gcdump");
         File.Delete(file);
         await RunAsync("dotnet", $"dotnet-gcdump collect -p {pid} -o {file}");
-        var text = await RunAsync("dotnet", $"dotnet-gcdump report {file}");
-        var types = new Dictionary<string, (long, long)>();
-        long total = 0;
-        // "      1,234,567  GC Heap bytes" then rows "  12,345   67  Type.Name  [assembly]"
-        foreach (var line in text.Split('\n'))
-        {
-            var m = Regex.Match(line, @"^\s*([\d,]+)\s+GC Heap bytes");
-            if (m.Success) { total = ParseLong(m.Groups[1].Value); continue; }
-            m = Regex.Match(line, @"^\s*([\d,]+)\s+([\d,]+)\s+(\S.*)$");
-            if (m.Success)
-            {
-                // "Type (Bytes > 10K)  [Assembly.dll]": the size bucket and the assembly are not part of the type.
-                var name = Regex.Replace(m.Groups[3].Value, @"\s+\[[^\]]*\]\s*$", "");
-                name = Regex.Replace(name, @"\s+\(Bytes > [^)]*\)$", "");
-                var prev = types.GetValueOrDefault(name);
-                // The first column is the size of one object of the row (rows are bucketed by size), so bytes = size × count.
-                var count = ParseLong(m.Groups[2].Value);
-                types[name] = (prev.Item1 + ParseLong(m.Groups[1].Value) * count, prev.Item2 + count);
-            }
-        }
-        if (total == 0) total = types.Values.Sum(v => v.Item1);
-        return new Dump(total, types);
     }
-
-    private static long ParseLong(string s) => long.Parse(s.Replace(",", ""), CultureInfo.InvariantCulture);
 
     internal static long Rss(int pid)
     {
