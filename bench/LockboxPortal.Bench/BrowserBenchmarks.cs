@@ -138,8 +138,8 @@ public static class BrowserBenchmarks
     }
 
     /// <summary>
-    /// The managed heap at each step of idle blade circuits (gcdump at N minus gcdump at 0, ÷ N). Before each dump the
-    /// circuits stay idle for <paramref name="settle"/> between two full GCs: .NET's shared array pools keep, per thread
+    /// The managed heap at each step of idle blade circuits (the heap census at N minus the census at 0, ÷ N; a gcdump
+    /// of each step is kept for reading). Before each census the circuits stay idle for <paramref name="settle"/> between two full GCs: .NET's shared array pools keep, per thread
     /// and per core, the buffers the last burst of work returned (opening the contexts), and drop those unused for
     /// 30–60 s at a full GC; Kestrel's memory pool evicts idle blocks too. Without it the two dumps held whatever the
     /// pools happened to keep: in two runs of the same build, the byte arrays of the pools grew by 11 KiB per circuit
