@@ -88,7 +88,8 @@ internal static class BrowserFloor
 
     /// <summary>
     /// <c>--variants</c>: the static blade without one part at a time (MudBlazor's stylesheet, every stylesheet, the SVG
-    /// icons, the persisted state), twice in turn, so what each part costs the first paint can be read against the noise.
+    /// icons, the persisted state; what software rasterization pays for: shadows, rounded corners, glyphs, the rows
+    /// themselves), twice in turn, so what each part costs the first paint can be read against the noise.
     /// </summary>
     private static async Task VariantsAsync(IPage page, StaticPages pages, string bladeHtml, int iterations, string outFile)
     {
@@ -100,6 +101,10 @@ internal static class BrowserFloor
             ["without any stylesheet"] = Regex.Replace(blade, "<link rel=\"stylesheet\"[^>]*>", ""),
             ["without the SVG icons"] = Regex.Replace(blade, "<svg.*?</svg>", "", RegexOptions.Singleline),
             ["without the persisted state"] = Regex.Replace(blade, "<!--Blazor-Server-Component-State:.*?-->", "", RegexOptions.Singleline),
+            ["without box shadows"] = blade.Replace("</head>", "<style>*,*::before,*::after{box-shadow:none!important}</style></head>"),
+            ["without rounded corners"] = blade.Replace("</head>", "<style>*,*::before,*::after{border-radius:0!important}</style></head>"),
+            ["without text (transparent)"] = blade.Replace("</head>", "<style>*{color:transparent!important}</style></head>"),
+            ["rows hidden"] = blade.Replace("</head>", "<style>[data-testid=request-grid] tbody{visibility:hidden}</style></head>"),
         };
         var md = new StringBuilder("| page, from a plain page → first row painted | round | p50 ms | p95 ms | n | load |\n|---|---|---|---|---|---|\n");
         var i = 0;

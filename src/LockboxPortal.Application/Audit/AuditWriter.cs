@@ -36,6 +36,9 @@ public sealed class AuditWriter(TimeProvider time)
     {
         public long Sequence;
         public string LastHash = "";
+
+        /// <summary>The chain's tenant's webhook endpoints, read with the transaction's first append to the chain.</summary>
+        public IReadOnlyList<Integrations.WebhookOutbox.Subscriber> Subscribers = [];
     }
 
     public async Task<AuditEntry> AppendAsync(ILockboxDbContext db, AuditRecord record, CancellationToken ct)
@@ -75,11 +78,14 @@ public sealed class AuditWriter(TimeProvider time)
             await db.AuditChainHeads
                 .Where(h => h.ChainId == chainId)
                 .ExecuteUpdateAsync(s => s.SetProperty(h => h.LastHash, entry.Hash), ct);
-            position = positions[chainId] = new ChainPosition();
+            position = positions[chainId] = new ChainPosition
+            {
+                Subscribers = record.TenantId is { } tenant ? await Integrations.WebhookOutbox.SubscribersAsync(db, tenant, ct) : [],
+            };
         }
         (position.Sequence, position.LastHash) = (entry.Sequence, entry.Hash);
         db.AuditEntries.Add(entry);
-        await Integrations.WebhookOutbox.EnqueueAsync(db, entry, ct);
+        Integrations.WebhookOutbox.Enqueue(db, entry, position.Subscribers);
         return entry;
     }
 

@@ -28,31 +28,42 @@ public static class WebhookOutbox
 
     public static string EventIdOf(Guid tenant, long sequence) => $"{tenant:N}-{sequence.ToString(CultureInfo.InvariantCulture)}";
 
-    public static async Task EnqueueAsync(ILockboxDbContext db, AuditEntry entry, CancellationToken ct)
+    /// <summary>
+    /// The tenant's webhook endpoints with the actions each subscribed to, read once per write transaction by the
+    /// <see cref="Audit.AuditWriter"/> (a decision appends two entries to one chain) and matched in memory by
+    /// <see cref="Enqueue"/>.
+    /// </summary>
+    public static async Task<IReadOnlyList<Subscriber>> SubscribersAsync(ILockboxDbContext db, Guid tenant, CancellationToken ct) =>
+        await db.WebhookEndpoints.AsNoTracking().Where(e => e.TenantId == tenant)
+            .Select(e => new Subscriber(e.Id, e.Events)).ToListAsync(ct);
+
+    /// <summary>Queues one delivery of <paramref name="entry"/> for each of the tenant's endpoints subscribed to its action.</summary>
+    public static void Enqueue(ILockboxDbContext db, AuditEntry entry, IReadOnlyList<Subscriber> subscribers)
     {
         if (entry.TenantId is not { } tenant) return;
-        var pattern = "\n" + entry.Action + "\n";
-        var endpoints = await db.WebhookEndpoints.AsNoTracking()
-            .Where(e => e.TenantId == tenant && e.Events.Contains(pattern))
-            .Select(e => e.Id).ToListAsync(ct);
-        if (endpoints.Count == 0) return;
-
-        var payload = Encode(entry, tenant);
-        foreach (var endpoint in endpoints)
+        string? payload = null;
+        foreach (var subscriber in subscribers)
         {
+            if (!subscriber.Wants(entry.Action)) continue;
             db.WebhookDeliveries.Add(new WebhookDelivery
             {
                 Id = Guid.NewGuid(),
-                EndpointId = endpoint,
+                EndpointId = subscriber.EndpointId,
                 TenantId = tenant,
                 EventId = EventIdOf(tenant, entry.Sequence),
                 EventType = TypePrefix + entry.Action,
-                Payload = payload,
+                Payload = payload ??= Encode(entry, tenant),
                 Status = WebhookDeliveryStatus.Pending,
                 CreatedAt = entry.OccurredAt,
                 NextAttemptAt = entry.OccurredAt,
             });
         }
+    }
+
+    /// <summary>An endpoint and its subscribed actions as stored (<see cref="WebhookEndpoint.FormatEvents"/>).</summary>
+    public sealed record Subscriber(Guid EndpointId, string Events)
+    {
+        public bool Wants(string action) => WebhookEndpoint.Subscribes(Events, action);
     }
 
     private static string Encode(AuditEntry entry, Guid tenant)

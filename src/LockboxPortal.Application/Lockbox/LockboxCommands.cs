@@ -250,6 +250,10 @@ public sealed class LockboxCommands(
         RequestActions.EnsureStateAllows(loaded, action, time.GetUtcNow());
         var @event = RequestActions.EventOf(action);
         var counted = action == RequestAction.Approve;
+        // The engineer's own steps tell nobody (withdrawing happens before the customer decided, ending after); for the
+        // rest, who opened the ticket is read here, not while holding the database's one writer.
+        var tells = action is not (RequestAction.Withdraw or RequestAction.End);
+        var opener = tells ? await notifications.TicketOpenerAsync(db, loaded, ct) : null;
 
         AccessRequest r;
         try
@@ -276,10 +280,8 @@ public sealed class LockboxCommands(
 
                 await audit.AppendAsync(db, new AuditRecord(auditAction, AccessRequestProjection.Target(r), user.Name, user.Oid, r.TenantId, details), token);
                 if (signingKey is not null && r.Status == AccessRequestStatus.Approved) await grants.IssueAsync(db, r, signingKey, token);
-                // The engineer's own steps tell nobody (withdrawing happens before the customer decided, ending after), and
-                // an approval short of the quorum decides nothing yet: nobody is told until the request is approved or denied.
-                if (action is not (RequestAction.Withdraw or RequestAction.End) && r.Status != AccessRequestStatus.CustomerNotified)
-                    await notifications.RequestDecidedAsync(db, r, r.Status, token);
+                // An approval short of the quorum decides nothing yet: nobody is told until the request is approved or denied.
+                if (tells && r.Status != AccessRequestStatus.CustomerNotified) notifications.RequestDecided(db, r, r.Status, opener);
                 return r;
             }, ct);
         }

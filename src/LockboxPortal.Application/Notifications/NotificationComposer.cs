@@ -25,7 +25,7 @@ public sealed partial class NotificationComposer(IOptionsMonitor<PortalOptions> 
         if (lead > TimeSpan.Zero && r.PendingUntil - lead > r.CreatedAt) r.ReminderDueAt = r.PendingUntil - lead;
 
         var to = await ApproverAddressesAsync(db, r, ct);
-        await TellOpenerAsync(db, r, alreadyTold: to, ct);
+        TellOpener(db, r, await TicketOpenerAsync(db, r, ct), alreadyTold: to);
         if (to.Count == 0) return;
         Enqueue(db, OutboxKinds.RequestFiled, r, to,
             $"Customer Lockbox request for ticket {r.TicketNumber}: {r.EngineerName} ({r.SupportOrganization}) asks for access",
@@ -47,9 +47,16 @@ public sealed partial class NotificationComposer(IOptionsMonitor<PortalOptions> 
     }
 
     /// <summary>Emails the engineer about the outcome, and the ticket's opener unless they turned it off.</summary>
-    public async Task RequestDecidedAsync(ILockboxDbContext db, AccessRequest r, AccessRequestStatus outcome, CancellationToken ct)
+    public async Task RequestDecidedAsync(ILockboxDbContext db, AccessRequest r, AccessRequestStatus outcome, CancellationToken ct) =>
+        RequestDecided(db, r, outcome, await TicketOpenerAsync(db, r, ct));
+
+    /// <summary>
+    /// <see cref="RequestDecidedAsync"/> with the ticket's opener already read (<see cref="TicketOpenerAsync"/>): a decision
+    /// reads it before its write transaction, so the database's one writer is not held for those reads.
+    /// </summary>
+    public void RequestDecided(ILockboxDbContext db, AccessRequest r, AccessRequestStatus outcome, TicketOpener? opener)
     {
-        await TellOpenerAsync(db, r, alreadyTold: [], ct);
+        TellOpener(db, r, opener, alreadyTold: []);
         if (string.IsNullOrWhiteSpace(r.EngineerEmail)) return;
         var (kind, subject, lead) = outcome switch
         {
@@ -72,22 +79,33 @@ public sealed partial class NotificationComposer(IOptionsMonitor<PortalOptions> 
     }
 
     /// <summary>
-    /// Tells the customer who opened the ticket what happened to access to their environment: requested, approved
-    /// (also automatically), denied, expired or revoked. Nothing when they turned it off, when the portal knows no
-    /// address of theirs in the request's tenant, when they are among <paramref name="alreadyTold"/> (an approver who
-    /// opened the ticket has the approvers' email about the request already), or when they made the decision themselves.
+    /// Who opened the request's ticket and the address the portal would tell them at: none when the portal knows no valid
+    /// address of theirs in the request's tenant or they turned these emails off. The tenant condition matters: a profile
+    /// follows its user's latest sign-in, and someone now signing in from another tenant is no longer a user of the
+    /// environment the request is about. Null when the ticket has no opener.
     /// </summary>
-    private async Task TellOpenerAsync(ILockboxDbContext db, AccessRequest r, IReadOnlyCollection<string> alreadyTold, CancellationToken ct)
+    public async Task<TicketOpener?> TicketOpenerAsync(ILockboxDbContext db, AccessRequest r, CancellationToken ct)
     {
         var openerOid = await db.SupportTickets.AsNoTracking().Where(t => t.Id == r.TicketId && t.TenantId == r.TenantId)
             .Select(t => (Guid?)t.OpenedByOid).SingleOrDefaultAsync(ct);
-        if (openerOid is null || (r.Status is AccessRequestStatus.Approved or AccessRequestStatus.Denied && openerOid == r.DecidedByOid)) return;
-        // The tenant condition matters: a profile follows its user's latest sign-in, and someone now signing in from
-        // another tenant is no longer a user of the environment the request is about.
+        if (openerOid is not { } oid) return null;
         var address = await db.UserProfiles.AsNoTracking()
-            .Where(u => u.Oid == openerOid && u.TenantId == r.TenantId && u.OpenerNotifications && u.Email != "")
+            .Where(u => u.Oid == oid && u.TenantId == r.TenantId && u.OpenerNotifications && u.Email != "")
             .Select(u => u.Email).SingleOrDefaultAsync(ct);
-        if (address is null || !Common.EmailAddresses.IsValid(address) || alreadyTold.Contains(address, StringComparer.OrdinalIgnoreCase)) return;
+        return new TicketOpener(oid, address is not null && Common.EmailAddresses.IsValid(address) ? address : null);
+    }
+
+    /// <summary>
+    /// Tells the customer who opened the ticket what happened to access to their environment: requested, approved
+    /// (also automatically), denied, expired or revoked. Nothing when there is no address to tell them at
+    /// (<see cref="TicketOpenerAsync"/>), when they are among <paramref name="alreadyTold"/> (an approver who opened the
+    /// ticket has the approvers' email about the request already), or when they made the decision themselves.
+    /// </summary>
+    private void TellOpener(ILockboxDbContext db, AccessRequest r, TicketOpener? opener, IReadOnlyCollection<string> alreadyTold)
+    {
+        if (opener?.Address is not { } address
+            || (r.Status is AccessRequestStatus.Approved or AccessRequestStatus.Denied && opener.Oid == r.DecidedByOid)
+            || alreadyTold.Contains(address, StringComparer.OrdinalIgnoreCase)) return;
 
         var (subject, lead) = r.Status switch
         {
@@ -228,3 +246,6 @@ public sealed partial class NotificationComposer(IOptionsMonitor<PortalOptions> 
 
     private static string Format(DateTimeOffset? t) => t is { } v ? v.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'") : "";
 }
+
+/// <summary>Who opened a request's ticket, and the address to tell them at (null: none, or they turned these emails off).</summary>
+public sealed record TicketOpener(Guid Oid, string? Address);

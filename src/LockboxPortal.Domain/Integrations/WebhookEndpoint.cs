@@ -7,7 +7,7 @@ public class WebhookEndpoint
     public Guid TenantId { get; set; }
     public required string Url { get; set; }
 
-    /// <summary>The subscribed audit action names, each between newlines ("\nrequest.approved\nrequest.denied\n"), so a match is one LIKE.</summary>
+    /// <summary>The subscribed audit action names, each between newlines ("\nrequest.approved\nrequest.denied\n"): <see cref="Subscribes"/>.</summary>
     public required string Events { get; set; }
 
     /// <summary>The signing secret, Data Protection-protected; never stored or logged in the clear.</summary>
@@ -19,6 +19,10 @@ public class WebhookEndpoint
     public IReadOnlyList<string> EventList => Events.Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
     public static string FormatEvents(IEnumerable<string> actions) => "\n" + string.Join("\n", actions) + "\n";
+
+    /// <summary>Whether stored <paramref name="events"/> (<see cref="FormatEvents"/>) include <paramref name="action"/>.</summary>
+    public static bool Subscribes(string events, string action) =>
+        events.Contains(string.Concat("\n", action, "\n"), StringComparison.Ordinal);
 }
 
 public enum WebhookDeliveryStatus

@@ -149,6 +149,7 @@ public sealed class ServiceAuthorizationMatrixTests(ITestOutputHelper output) : 
         ["AuditWriter.AppendAsync"] = "joins the transaction of a change its caller already authorized",
         ["NotificationComposer.RequestFiledAsync"] = "joins the transaction of a change its caller already authorized",
         ["NotificationComposer.RequestDecidedAsync"] = "joins the transaction of a decision its caller (or the sweeper) already authorized",
+        ["NotificationComposer.TicketOpenerAsync"] = "reads, for a decision its caller already authorized, whom the decision's email would tell",
         ["NotificationComposer.RequestReminderAsync"] = "joins the sweeper's transaction",
         ["NotificationComposer.LockboxSwitchedAsync"] = "joins the transaction of a change its caller already authorized",
         ["GrantIssuer.IssueAsync"] = "joins the transaction of an approval its caller already authorized",
