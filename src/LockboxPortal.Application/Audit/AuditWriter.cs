@@ -29,8 +29,10 @@ public sealed record AuditRecord(
 public sealed class AuditWriter(TimeProvider time)
 {
     // Where each open transaction left each chain it appended to: after its first append to a chain the
-    // transaction holds that head row's write lock until it ends, so further appends continue from here.
-    private readonly ConditionalWeakTable<DbTransaction, Dictionary<Guid, ChainPosition>> _positions = new();
+    // transaction holds that head row's write lock until it ends, so further appends continue from here. Keyed by
+    // the context's own handle on the transaction: on SQLite, units queued behind each other share one database
+    // transaction (group commit) and a unit can be rolled back alone, so each unit reads the head itself.
+    private readonly ConditionalWeakTable<IDbContextTransaction, Dictionary<Guid, ChainPosition>> _positions = new();
 
     private sealed class ChainPosition
     {
@@ -43,7 +45,7 @@ public sealed class AuditWriter(TimeProvider time)
 
     public async Task<AuditEntry> AppendAsync(ILockboxDbContext db, AuditRecord record, CancellationToken ct)
     {
-        var transaction = db.Database.CurrentTransaction?.GetDbTransaction()
+        var transaction = db.Database.CurrentTransaction
             ?? throw new InvalidOperationException("Audit entries are written inside the transaction of the change they record.");
 
         var chainId = AuditChains.Of(record.TenantId);

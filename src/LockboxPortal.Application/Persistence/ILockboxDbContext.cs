@@ -46,11 +46,13 @@ public interface ILockboxDbContext : IAsyncDisposable
     Task<int> SaveChangesAsync(CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Waits for this process's turn to write, where the provider allows one writer at a time (SQLite), so
-    /// writers hand over in order instead of polling the file lock; null where writers run side by side.
-    /// Dispose the result after commit or rollback.
+    /// Runs <paramref name="unit"/> (its writes and its <c>SaveChanges</c>) in a write transaction of this context and
+    /// returns once that transaction has committed; a unit that throws changes nothing. Where the provider allows one
+    /// writer at a time (SQLite), units of this process queue in order instead of polling the file lock, and the
+    /// units that queued while one ran commit together with it (one commit, one flush for all of them); each is
+    /// still all or nothing, and none returns before its writes are committed.
     /// </summary>
-    ValueTask<IDisposable?> EnterWriteAsync(CancellationToken cancellationToken) => ValueTask.FromResult<IDisposable?>(null);
+    Task<T> InWriteTransactionAsync<T>(Func<CancellationToken, Task<T>> unit, CancellationToken cancellationToken);
 
     /// <summary>Whether the write failed on a unique index or key (another writer holds that value), as the provider reports it.</summary>
     bool IsUniqueConstraintViolation(DbUpdateException exception);
@@ -87,14 +89,14 @@ public static class TransactionExtensions
         {
             db.ChangeTracker.Clear();
             _marker = null;
-            using var turn = await db.EnterWriteAsync(ct);
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
-            _result = await work(ct);
-            _marker = db.ChangeTracker.Entries<AuditEntry>().Where(e => e.State == EntityState.Added)
-                .Select(e => ((long, string)?)(e.Entity.Sequence, e.Entity.Hash)).LastOrDefault();
-            await db.SaveChangesAsync(ct);
-            await tx.CommitAsync(ct);
-            return _result;
+            return await db.InWriteTransactionAsync(async token =>
+            {
+                _result = await work(token);
+                _marker = db.ChangeTracker.Entries<AuditEntry>().Where(e => e.State == EntityState.Added)
+                    .Select(e => ((long, string)?)(e.Entity.Sequence, e.Entity.Hash)).LastOrDefault();
+                await db.SaveChangesAsync(token);
+                return _result;
+            }, ct);
         }
 
         /// <summary>Did the failed attempt commit after all? Only an attempt that wrote an audit entry can tell; others replay.</summary>

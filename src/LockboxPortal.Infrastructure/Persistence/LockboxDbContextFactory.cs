@@ -12,9 +12,9 @@ internal sealed class LockboxDbContextFactory(IDbContextFactory<LockboxDbContext
         {
             // One open per unit of work rather than one per query: every time EF opens a SQLite connection it
             // registers its SQL functions again, and the handles it drops were a third of the process's CPU in
-            // the finalizer under a burst of decisions (dotnet-trace, docs/performance.md). EF closes it when the
-            // context is disposed.
+            // the finalizer under a burst of decisions (dotnet-trace, docs/performance.md). The context closes it when disposed.
             await db.Database.OpenConnectionAsync(cancellationToken);
+            db.OpenedForUnitOfWork = true;
         }
         return db;
     }
