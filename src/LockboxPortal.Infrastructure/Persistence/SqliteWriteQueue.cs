@@ -80,10 +80,11 @@ internal sealed class SqliteWriteQueue
         Holding.Value = this;
         TaskCompletionSource committed;
         T result;
+        OwnConnection? own = null;
         try
         {
             ct.ThrowIfCancellationRequested();
-            if (_open is { } batch && await MoveOntoAsync(db, batch) is { } own)
+            if (_open is { } batch && (own = await MoveOntoAsync(db, batch)) is not null)
             {
                 result = await JoinAsync(db, batch, own, unit, ct);
                 committed = Enlist(batch);
@@ -103,6 +104,8 @@ internal sealed class SqliteWriteQueue
         {
             Holding.Value = null;
             await PassTurnAsync();
+            // Opened again for the rest of its unit of work, as the factory had it, once the next writer is in.
+            if (own is { WasOpen: true }) await db.Database.OpenConnectionAsync(CancellationToken.None);
         }
         await committed.Task;
         return result;
@@ -185,11 +188,11 @@ internal sealed class SqliteWriteQueue
         finally
         {
             // Disposing EF's handle on a transaction it did not start leaves the transaction alone and balances the
-            // open EF counted for it; then the context gets a connection of its own again, as it had before.
+            // open EF counted for it; then the context gets a connection of its own again, as it had before (opened
+            // again by the caller, outside the turn).
             if (joined is not null) await joined.DisposeAsync();
             db.Database.SetDbConnection(null, contextOwnsConnection: true);
             db.Database.SetConnectionString(own.ConnectionString);
-            if (own.WasOpen) await db.Database.OpenConnectionAsync(CancellationToken.None);
         }
     }
 
