@@ -231,6 +231,32 @@ public sealed class WriteQueueTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_context_whose_connection_cannot_be_changed_lets_the_batch_commit_and_writes_on_its_own()
+    {
+        // Opened twice and closed once by its caller: EF still counts it open and will not change its connection.
+        await using var stuck = await NewContextAsync();
+        await stuck.Database.OpenConnectionAsync();
+        await stuck.Database.OpenConnectionAsync();
+        var (first, release) = await HoldTurnAsync();
+        List<string>? committedWhenItRan = null;
+        var second = OtherFlow(() => stuck.InWriteTransactionAsync(async ct =>
+        {
+            committedWhenItRan = await CommittedNames();
+            await Insert(stuck, "b", ct);
+            return "b";
+        }, CancellationToken.None));
+        await Until(() => Queue(stuck).Waiting == 1, "the second writer queued");
+        release.SetResult();
+
+        Assert.Equal("a", await first.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal("b", await second.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(["a"], committedWhenItRan); // the batch it could not join was committed before it ran
+        Assert.Equal(["a", "b"], await CommittedNames());
+        await stuck.Database.CloseConnectionAsync();
+        await stuck.Database.CloseConnectionAsync();
+    }
+
+    [Fact]
     public async Task Concurrent_writers_all_commit_and_each_write_is_there_once()
     {
         var writers = Enumerable.Range(0, 24).Select(i => OtherFlow(async () =>
