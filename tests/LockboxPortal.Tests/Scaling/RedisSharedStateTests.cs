@@ -77,6 +77,9 @@ public sealed class RedisSharedStateTests : IAsyncLifetime
         Events(_portal.A).Publish(contoso);
         Events(_portal.A).Publish(shown);
 
+        // Redis runs a subscription's handlers concurrently, so the two Contoso changes may arrive in either order:
+        // wait for both before reading what arrived.
+        await contosoPage.WaitForAsync(contoso);
         await contosoPage.WaitForAsync(shown);
         await requestPage.WaitForAsync(shown);
         Assert.Equal([contoso, shown], contosoPage.Received.OrderBy(c => c == shown));
