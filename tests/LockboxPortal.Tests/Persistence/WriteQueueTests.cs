@@ -272,4 +272,69 @@ public sealed class WriteQueueTests : IAsyncLifetime
         Assert.Equal(Enumerable.Range(0, 24), done.Order());
         Assert.Equal(Enumerable.Range(0, 24).Select(i => $"w{i:00}"), await CommittedNames());
     }
+
+    private static Task<int> Write(LockboxDbContext db, string name) =>
+        db.InWriteTransactionAsync(async ct =>
+        {
+            await Insert(db, name, ct);
+            return 0;
+        }, CancellationToken.None);
+
+    [Fact]
+    public async Task Commits_leave_the_log_to_a_checkpoint_after_them_which_copies_all_of_it_into_the_file()
+    {
+        await using var db = await NewContextAsync();
+        // A commit checkpoints itself only past the backstop (SQLite's default is 1,000 pages, inside the commit).
+        await db.Database.OpenConnectionAsync();
+        await using (var pragma = db.Database.GetDbConnection().CreateCommand())
+        {
+            pragma.CommandText = "PRAGMA wal_autocheckpoint";
+            Assert.Equal((long)SqliteCheckpointer.BackstopPages, (long)(await pragma.ExecuteScalarAsync())!);
+        }
+        await db.Database.CloseConnectionAsync();
+
+        for (var i = 0; i < 30; i++)
+            await Write(db, $"c{i:00}");
+
+        // After the last commit a checkpoint follows without any further write, and it copies the whole log.
+        var checkpointer = Queue(db).Checkpointer!;
+        await Until(() => checkpointer.Last is { LogPages: > 0 } last && last.LogPages == last.CheckpointedPages,
+            "a checkpoint has copied the whole log into the file");
+        Assert.Null(checkpointer.LastFailure);
+        Assert.InRange(checkpointer.Completed, 1, 30); // spaced out: not one per commit
+        Assert.Equal(Enumerable.Range(0, 30).Select(i => $"c{i:00}"), await CommittedNames());
+    }
+
+    [Fact]
+    public async Task A_writer_commits_while_a_reader_holds_the_log_and_the_checkpoint_catches_up_once_the_reader_is_done()
+    {
+        await using var db = await NewContextAsync();
+        await Write(db, "before");
+        var checkpointer = Queue(db).Checkpointer!;
+
+        // A reader in a transaction keeps its snapshot: a passive checkpoint may not copy what came after it, and must
+        // not hold the writers up meanwhile.
+        await using var reader = new SqliteConnection(_f.ConnectionString);
+        await reader.OpenAsync();
+        await using var snapshot = reader.BeginTransaction(deferred: true);
+        await using (var read = reader.CreateCommand())
+        {
+            read.Transaction = snapshot;
+            read.CommandText = "SELECT COUNT(*) FROM Probe";
+            Assert.Equal(1L, (long)(await read.ExecuteScalarAsync())!);
+        }
+        var before = checkpointer.Completed;
+        for (var i = 0; i < 10; i++)
+            await Write(db, $"during{i}").WaitAsync(TimeSpan.FromSeconds(10));
+        await Until(() => checkpointer.Completed > before || checkpointer.LastFailure is not null, "a checkpoint ran while the reader held its snapshot");
+        Assert.Null(checkpointer.LastFailure);
+        Assert.True(checkpointer.Last is { } held && held.CheckpointedPages < held.LogPages, "the reader's snapshot kept part of the log");
+
+        await snapshot.CommitAsync();
+        await Write(db, "after");
+        await Until(() => checkpointer.Last is { LogPages: > 0 } last && last.LogPages == last.CheckpointedPages,
+            "the checkpoint after the reader has copied the whole log");
+        Assert.Null(checkpointer.LastFailure);
+        Assert.Equal(12, (await CommittedNames()).Count);
+    }
 }
