@@ -23,16 +23,12 @@ public enum SqliteSynchronous
 /// <item>PRAGMA busy_timeout: a writer that finds the write lock taken waits inside SQLite, retrying within a
 /// millisecond or two. Without it Microsoft.Data.Sqlite's own retry loop sleeps 150 ms per attempt, which
 /// under 8 concurrent approvers spent 82 % of each decision asleep (a dotnet-trace of the benchmark).</item>
-/// <item>PRAGMA wal_autocheckpoint: a commit checkpoints the log itself only past
-/// <see cref="SqliteCheckpointer.BackstopPages"/>; below that, <see cref="SqliteCheckpointer"/> does it after the
-/// commit, off the writers' turn.</item>
 /// </list>
 /// </summary>
 internal sealed class SqliteConnectionSettingsInterceptor(SqliteSynchronous level, TimeSpan busyTimeout) : DbConnectionInterceptor
 {
     private readonly string _pragma =
-        $"PRAGMA synchronous={level.ToString().ToUpperInvariant()}; PRAGMA busy_timeout={(int)busyTimeout.TotalMilliseconds}; " +
-        $"PRAGMA wal_autocheckpoint={SqliteCheckpointer.BackstopPages};";
+        $"PRAGMA synchronous={level.ToString().ToUpperInvariant()}; PRAGMA busy_timeout={(int)busyTimeout.TotalMilliseconds};";
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
     {

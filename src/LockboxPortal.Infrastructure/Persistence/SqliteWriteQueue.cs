@@ -19,7 +19,6 @@ namespace LockboxPortal.Infrastructure.Persistence;
 /// None returns before the commit that holds its writes; if that commit fails, every unit in it fails.</item>
 /// <item>A batch closes when nobody is queued, or after <see cref="MaxUnits"/> units or <see cref="MaxOpen"/>, so
 /// the first unit's wait for its commit stays bounded.</item>
-/// <item>The log is copied back into the file after commits by <see cref="SqliteCheckpointer"/>, not inside them.</item>
 /// </list>
 /// </summary>
 internal sealed class SqliteWriteQueue
@@ -39,11 +38,6 @@ internal sealed class SqliteWriteQueue
 
     // The transaction left open for the units queued behind; read and written only by the holder of the turn.
     private Batch? _open;
-
-    // Checkpoints the file's log after commits, off the turn; made by the first holder of the turn.
-    private SqliteCheckpointer? _checkpointer;
-
-    internal SqliteCheckpointer? Checkpointer => _checkpointer;
 
     public static SqliteWriteQueue For(string dataSource) => Queues.GetOrAdd(dataSource, _ => new SqliteWriteQueue());
 
@@ -84,7 +78,6 @@ internal sealed class SqliteWriteQueue
         }
 
         Holding.Value = this;
-        _checkpointer ??= new SqliteCheckpointer(db.Database.GetConnectionString()!);
         TaskCompletionSource committed;
         T result;
         OwnConnection? own = null;
@@ -242,7 +235,7 @@ internal sealed class SqliteWriteQueue
         }
     }
 
-    private async Task CloseAsync(Batch batch)
+    private static async Task CloseAsync(Batch batch)
     {
         Exception failure;
         if (batch.Lost is { } lost)
@@ -256,7 +249,6 @@ internal sealed class SqliteWriteQueue
             {
                 await batch.Transaction.CommitAsync(CancellationToken.None);
                 await batch.Transaction.DisposeAsync();
-                _checkpointer?.Committed();
                 foreach (var unit in batch.Units) unit.TrySetResult();
                 return;
             }
