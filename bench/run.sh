@@ -26,23 +26,20 @@ if [ ! -f "$SEEDED" ] || [ "${BENCH_RESEED:-0}" = 1 ]; then
   "${BENCH[@]}" seed --db "$SEEDED" --requests "${BENCH_REQUESTS:-1000000}" --tenants 1000 --contoso 50000
 fi
 
-# Every run starts from the same seeded history: the benchmarks approve requests they add themselves.
-rm -f "$RUN_DB" "$RUN_DB-wal" "$RUN_DB-shm"
-cp "$SEEDED" "$RUN_DB"
+# Every step starts from the same seeded history: the benchmarks approve requests they add themselves.
+fresh_run_db() { rm -f "$RUN_DB" "$RUN_DB-wal" "$RUN_DB-shm"; cp "$SEEDED" "$RUN_DB"; }
+fresh_run_db
 
 step "service and query benchmarks"
 "${BENCH[@]}" service --db "$RUN_DB" --out "$OUT" "${QUICK[@]}"
 
-# The browser step starts from the seeded history too, not from the thousands of requests the service step added.
-rm -f "$RUN_DB" "$RUN_DB-wal" "$RUN_DB-shm"
-cp "$SEEDED" "$RUN_DB"
+fresh_run_db # not the thousands of requests the service step added
 step "browser and circuit benchmarks (Release build on Kestrel, Chromium)"
 timeout 1500 "${BENCH[@]}" browser --db "$RUN_DB" --app "$OUT/publish" --out "$OUT" "${QUICK[@]}"
 
 # Protocol-level circuits (bench/LockboxPortal.CircuitLoad, no browser): 5,000 idle circuits on the blade, then 200
 # active users for 60 s on top of them. On a copy of the seeded database again, since the browser step approved some.
-rm -f "$RUN_DB" "$RUN_DB-wal" "$RUN_DB-shm"
-cp "$SEEDED" "$RUN_DB"
+fresh_run_db
 step "circuits without a browser (${BENCH_IDLE:-5000} idle, ${BENCH_ACTIVE:-200} active)"
 timeout 900 "${BENCH[@]}" circuits --db "$RUN_DB" --app "$OUT/publish" --out "$OUT" --idle "${BENCH_IDLE:-5000}" --active "${BENCH_ACTIVE:-200}" --seconds 60 "${QUICK[@]}" \
   || echo "circuits step failed or timed out; its tables keep what it wrote"

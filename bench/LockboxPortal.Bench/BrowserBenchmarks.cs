@@ -63,10 +63,10 @@ public static class BrowserBenchmarks
             // measured; --quiet 0 skips the wait), then the memory block, whose 100 contexts would load the machine for minutes.
             var sections = options.Get("sections", "navigation,next,approve,floor,circuits").Split(',');
             var n = options.GetInt("n", quick ? 8 : 30);
-            var quiet = options.GetInt("quiet", quick ? 0 : 240);
+            var quiet = options.QuietSeconds;
             async Task LatencyBlock(Func<Task> measure)
             {
-                report.BlockStartLoad = quiet > 0 ? await Fmt.WaitForQuietAsync(1.5, quiet) : Fmt.Load();
+                await report.QuietStartAsync(quiet);
                 await measure();
                 report.BlockStartLoad = null;
                 report.Write();

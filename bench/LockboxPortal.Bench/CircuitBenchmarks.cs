@@ -56,11 +56,9 @@ public static class CircuitBenchmarks
                 await NextPageAsync(warm);
             }
 
-            // One user on a quiet portal: the same interactions the browser benchmarks time, for comparison. Started once
-            // the 1-minute load is below 1.5, as the browser's latency blocks are (--quiet 0 skips the wait): under
-            // ./bench/run.sh this step follows the browser's 100 contexts.
-            var quiet = options.GetInt("quiet", quick ? 0 : 240);
-            report.BlockStartLoad = quiet > 0 ? await Fmt.WaitForQuietAsync(1.5, quiet) : null;
+            // One user on a quiet portal: the same interactions the browser benchmarks time, for comparison. Started on a
+            // quiet machine (BenchOptions.QuietSeconds): under ./bench/run.sh this step follows the browser's 100 contexts.
+            await report.QuietStartAsync(options.QuietSeconds);
             await MeasureQuietAsync(carol, full, pool, quietIterations, report);
             report.BlockStartLoad = null;
             report.Write();

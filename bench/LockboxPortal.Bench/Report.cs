@@ -13,6 +13,10 @@ public sealed class Report(string outDir, string name)
     /// <summary>The load when the current block started (<see cref="Fmt.WaitForQuietAsync"/>): figures then show start → end.</summary>
     public string? BlockStartLoad { get; set; }
 
+    /// <summary>Waits up to <paramref name="quietSeconds"/> (0: not at all) for the 1-minute load to fall below 1.5, and marks the block's start.</summary>
+    public async Task QuietStartAsync(int quietSeconds) =>
+        BlockStartLoad = quietSeconds > 0 ? await Fmt.WaitForQuietAsync(1.5, quietSeconds) : Fmt.Load();
+
     public void Add(Figure f)
     {
         _figures.Add(f);

@@ -27,10 +27,8 @@ public static class ServiceBenchmarks
         var quick = options.Get("quick") is not null;
         int Iter(int n) => quick ? Math.Max(5, n / 10) : n;
 
-        // Each part starts on a quiet machine (1-minute load below 1.5, as the browser's blocks and the comparison
-        // do; --quiet 0 skips the wait), not on the tail of the harness's own build.
-        var quiet = options.GetInt("quiet", quick ? 0 : 240);
-        async Task QuietStartAsync() => report.BlockStartLoad = quiet > 0 ? await Fmt.WaitForQuietAsync(1.5, quiet) : null;
+        // Each part starts on a quiet machine (BenchOptions.QuietSeconds), not on the tail of the harness's own build.
+        Task QuietStartAsync() => report.QuietStartAsync(options.QuietSeconds);
 
         await using var scope = host.ScopeFor(DemoPersonas.Carol);
         var requests = scope.ServiceProvider.GetRequiredService<LockboxQueries>();
