@@ -4,6 +4,7 @@ using LockboxPortal.Application.Lockbox;
 using LockboxPortal.Application.Notifications;
 using LockboxPortal.Application.Persistence;
 using LockboxPortal.Application.Security;
+using LockboxPortal.Domain;
 using LockboxPortal.Domain.Audit;
 using LockboxPortal.Domain.Lockbox;
 using LockboxPortal.Domain.Tenants;
@@ -181,7 +182,7 @@ public sealed class ApprovalPolicyService(
                 if (current is null && await db.ApprovalRules.CountAsync(r => r.TenantId == user.TenantId && r.IsCurrent, token) >= MaxRules)
                     throw new InputValidationException(nameof(cmd.Name), $"A tenant can have at most {MaxRules} rules; delete one first.");
                 var next = rule;
-                next.Id = Guid.NewGuid();
+                next.Id = RowIds.New();
                 next.RuleId = current?.RuleId ?? Guid.NewGuid();
                 next.Version = (current?.Version ?? 0) + 1;
                 next.IsCurrent = true;

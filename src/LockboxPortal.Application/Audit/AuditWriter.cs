@@ -34,13 +34,16 @@ public sealed class AuditWriter(TimeProvider time)
     // transaction (group commit) and a unit can be rolled back alone, so each unit reads the head itself.
     private readonly ConditionalWeakTable<IDbContextTransaction, Dictionary<Guid, ChainPosition>> _positions = new();
 
-    private sealed class ChainPosition
+    private sealed class ChainPosition(AuditChainHead head, IReadOnlyList<Integrations.WebhookOutbox.Subscriber> subscribers)
     {
-        public long Sequence;
-        public string LastHash = "";
+        /// <summary>
+        /// The chain's head row, tracked by the context: each append moves it on in memory, and the caller's
+        /// <c>SaveChanges</c> writes where the appends left it, in the same batch as their entries.
+        /// </summary>
+        public AuditChainHead Head { get; } = head;
 
         /// <summary>The chain's tenant's webhook endpoints, read with the transaction's first append to the chain.</summary>
-        public IReadOnlyList<Integrations.WebhookOutbox.Subscriber> Subscribers = [];
+        public IReadOnlyList<Integrations.WebhookOutbox.Subscriber> Subscribers { get; } = subscribers;
     }
 
     public async Task<AuditEntry> AppendAsync(ILockboxDbContext db, AuditRecord record, CancellationToken ct)
@@ -65,10 +68,7 @@ public sealed class AuditWriter(TimeProvider time)
         var positions = _positions.GetValue(transaction, _ => []);
         if (positions.TryGetValue(chainId, out var position))
         {
-            Chain(entry, position.Sequence + 1, position.LastHash);
-            await db.AuditChainHeads
-                .Where(h => h.ChainId == chainId)
-                .ExecuteUpdateAsync(s => s.SetProperty(h => h.Sequence, entry.Sequence).SetProperty(h => h.LastHash, entry.Hash), ct);
+            Chain(entry, position.Head.Sequence + 1, position.Head.LastHash);
         }
         else
         {
@@ -77,18 +77,25 @@ public sealed class AuditWriter(TimeProvider time)
             await LockHeadAsync(db, chainId, ct);
             var head = await db.AuditChainHeads.AsNoTracking().SingleAsync(h => h.ChainId == chainId, ct);
             Chain(entry, head.Sequence, head.LastHash);
-            await db.AuditChainHeads
-                .Where(h => h.ChainId == chainId)
-                .ExecuteUpdateAsync(s => s.SetProperty(h => h.LastHash, entry.Hash), ct);
-            position = positions[chainId] = new ChainPosition
-            {
-                Subscribers = record.TenantId is { } tenant ? await Integrations.WebhookOutbox.SubscribersAsync(db, tenant, ct) : [],
-            };
+            position = positions[chainId] = new ChainPosition(Track(db, head),
+                record.TenantId is { } tenant ? await Integrations.WebhookOutbox.SubscribersAsync(db, tenant, ct) : []);
         }
-        (position.Sequence, position.LastHash) = (entry.Sequence, entry.Hash);
+        (position.Head.Sequence, position.Head.LastHash) = (entry.Sequence, entry.Hash);
         db.AuditEntries.Add(entry);
         Integrations.WebhookOutbox.Enqueue(db, entry, position.Subscribers);
         return entry;
+    }
+
+    /// <summary>
+    /// Tracks the head as the lock just read it. A head this context still tracks from earlier work holds what was
+    /// stored then, so it is let go first: a tracking query would have handed that one back, stale.
+    /// </summary>
+    private static AuditChainHead Track(ILockboxDbContext db, AuditChainHead head)
+    {
+        if (db.ChangeTracker.Entries<AuditChainHead>().FirstOrDefault(e => e.Entity.ChainId == head.ChainId) is { } earlier)
+            earlier.State = EntityState.Detached;
+        db.AuditChainHeads.Attach(head);
+        return head;
     }
 
     /// <summary>Moves the chain's head one entry on, creating the head with a tenant's first entry.</summary>

@@ -4,6 +4,7 @@ using System.Text.Json;
 using CloudNative.CloudEvents;
 using CloudNative.CloudEvents.SystemTextJson;
 using LockboxPortal.Application.Persistence;
+using LockboxPortal.Domain;
 using LockboxPortal.Domain.Audit;
 using LockboxPortal.Domain.Integrations;
 using Microsoft.EntityFrameworkCore;
@@ -47,7 +48,7 @@ public static class WebhookOutbox
             if (!subscriber.Wants(entry.Action)) continue;
             db.WebhookDeliveries.Add(new WebhookDelivery
             {
-                Id = Guid.NewGuid(),
+                Id = RowIds.New(),
                 EndpointId = subscriber.EndpointId,
                 TenantId = tenant,
                 EventId = EventIdOf(tenant, entry.Sequence),

@@ -2,6 +2,7 @@ using LockboxPortal.Application.Audit;
 using LockboxPortal.Application.Common;
 using LockboxPortal.Application.Persistence;
 using LockboxPortal.Application.Security;
+using LockboxPortal.Domain;
 using LockboxPortal.Domain.Audit;
 using LockboxPortal.Domain.Integrations;
 using Microsoft.EntityFrameworkCore;
@@ -63,7 +64,7 @@ public sealed class WebhookService(
         var now = time.GetUtcNow();
         var endpoint = new WebhookEndpoint
         {
-            Id = Guid.NewGuid(),
+            Id = RowIds.New(),
             TenantId = user.TenantId,
             Url = uri.AbsoluteUri,
             Events = WebhookEndpoint.FormatEvents(events),

@@ -7,6 +7,7 @@ using LockboxPortal.Application.Notifications;
 using LockboxPortal.Application.Persistence;
 using LockboxPortal.Application.Security;
 using LockboxPortal.Application.Telemetry;
+using LockboxPortal.Domain;
 using LockboxPortal.Domain.Audit;
 using LockboxPortal.Domain.Lockbox;
 using LockboxPortal.Domain.Tickets;
@@ -66,7 +67,7 @@ public sealed class LockboxCommands(
 
             var r = new AccessRequest
             {
-                Id = Guid.NewGuid(),
+                Id = RowIds.New(),
                 TenantId = ticket.TenantId,
                 TicketId = ticket.Id,
                 TicketNumber = ticket.Number,
@@ -151,7 +152,7 @@ public sealed class LockboxCommands(
             var reached = r.RecordApproval(user.Oid, user.Name, now, granted, comment);
             db.RequestApprovals.Add(new RequestApproval
             {
-                Id = Guid.NewGuid(), RequestId = r.Id, TenantId = r.TenantId, ApproverOid = user.Oid, ApproverName = user.Name,
+                Id = RowIds.New(), RequestId = r.Id, TenantId = r.TenantId, ApproverOid = user.Oid, ApproverName = user.Name,
                 ApprovedAt = now, GrantedMinutes = (int)duration.TotalMinutes, Comment = comment,
             });
             return (reached ? AuditActions.RequestApproved : AuditActions.RequestApprovalRecorded, new Dictionary<string, object?>

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using LockboxPortal.Application.Audit;
 using LockboxPortal.Application.Persistence;
+using LockboxPortal.Domain;
 using LockboxPortal.Domain.Lockbox;
 using LockboxPortal.Domain.Notifications;
 using LockboxPortal.Domain.Tenants;
@@ -210,7 +211,7 @@ public sealed partial class NotificationComposer(IOptionsMonitor<PortalOptions> 
     private void Enqueue(ILockboxDbContext db, string kind, AccessRequest? r, IEnumerable<string> to, string subject,
         string lead, (string Label, string Value)[] facts, string link, string linkText, Guid? tenantId = null)
     {
-        var id = Guid.NewGuid();
+        var id = RowIds.New();
         var now = time.GetUtcNow();
         var shownFacts = facts.Where(f => !string.IsNullOrEmpty(f.Value)).ToArray();
 

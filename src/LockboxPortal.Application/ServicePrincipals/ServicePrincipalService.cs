@@ -3,6 +3,7 @@ using LockboxPortal.Application.Audit;
 using LockboxPortal.Application.Common;
 using LockboxPortal.Application.Persistence;
 using LockboxPortal.Application.Security;
+using LockboxPortal.Domain;
 using LockboxPortal.Domain.Audit;
 using LockboxPortal.Domain.ServicePrincipals;
 using Microsoft.EntityFrameworkCore;
@@ -70,7 +71,7 @@ public sealed class ServicePrincipalService(
 
         var principal = new ServicePrincipal
         {
-            Id = Guid.NewGuid(),
+            Id = RowIds.New(),
             TenantId = user.TenantId,
             DisplayName = displayName,
             AppId = app.AppId,
@@ -94,7 +95,7 @@ public sealed class ServicePrincipalService(
                 {
                     db.ResourceGroups.Add(new ResourceGroup
                     {
-                        Id = Guid.NewGuid(), TenantId = user.TenantId, SubscriptionId = subscription, Name = groupName,
+                        Id = RowIds.New(), TenantId = user.TenantId, SubscriptionId = subscription, Name = groupName,
                         Location = location, CreatedAt = now, CreatedByName = user.Name,
                     });
                 }

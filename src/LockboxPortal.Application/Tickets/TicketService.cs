@@ -4,6 +4,7 @@ using LockboxPortal.Application.Audit;
 using LockboxPortal.Application.Common;
 using LockboxPortal.Application.Persistence;
 using LockboxPortal.Application.Security;
+using LockboxPortal.Domain;
 using LockboxPortal.Domain.Audit;
 using LockboxPortal.Domain.Tickets;
 using Microsoft.EntityFrameworkCore;
@@ -35,7 +36,7 @@ public sealed class TicketService(
             var engineer = await NextEngineerAsync(db, organization, token);
             var t = new SupportTicket
             {
-                Id = Guid.NewGuid(),
+                Id = RowIds.New(),
                 Number = await NewNumberAsync(db, now, token),
                 TenantId = user.TenantId,
                 Title = cmd.Title.Trim(),

@@ -4,6 +4,7 @@ using LockboxPortal.Application.Grants;
 using LockboxPortal.Application.Notifications;
 using LockboxPortal.Application.Persistence;
 using LockboxPortal.Application.Security;
+using LockboxPortal.Domain;
 using LockboxPortal.Domain.Audit;
 using LockboxPortal.Domain.Lockbox;
 using LockboxPortal.Domain.Transparency;
@@ -149,7 +150,7 @@ public sealed class AccessTrailService(
                 var inScope = GrantScope.Covers(r.ScopeKind, r.SubscriptionId, r.ResourceIdList, e.ResourceId);
                 var row = new AccessEvent
                 {
-                    Id = Guid.NewGuid(),
+                    Id = RowIds.New(),
                     TenantId = r.TenantId,
                     RequestId = r.Id,
                     Kind = AccessEventKind.Use,
@@ -230,7 +231,7 @@ public sealed class AccessTrailService(
             {
                 db.AccessEvents.Add(new AccessEvent
                 {
-                    Id = Guid.NewGuid(),
+                    Id = RowIds.New(),
                     TenantId = about.TenantId,
                     RequestId = about.Id,
                     Kind = AccessEventKind.Check,

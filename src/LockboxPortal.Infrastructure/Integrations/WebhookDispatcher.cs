@@ -3,6 +3,7 @@ using System.Text;
 using LockboxPortal.Application.Audit;
 using LockboxPortal.Application.Integrations;
 using LockboxPortal.Application.Persistence;
+using LockboxPortal.Domain;
 using LockboxPortal.Domain.Integrations;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
@@ -139,7 +140,7 @@ public sealed class WebhookDispatcher(
             {
                 db.WebhookDeliveryAttempts.Add(new WebhookDeliveryAttempt
                 {
-                    Id = Guid.NewGuid(),
+                    Id = RowIds.New(),
                     DeliveryId = delivery.Id,
                     EndpointId = delivery.EndpointId,
                     TenantId = delivery.TenantId,

@@ -14,14 +14,24 @@ using static LockboxPortal.Infrastructure.Demo.DemoPersonas;
 
 namespace LockboxPortal.Tests.Audit;
 
-/// <summary>Records which chain heads each statement touches.</summary>
+/// <summary>Records which chain heads each statement touches, and every command that names the heads' table.</summary>
 internal sealed class HeadStatements : DbCommandInterceptor
 {
     public ConcurrentQueue<string> Touched { get; } = new();
 
+    public ConcurrentQueue<string> Commands { get; } = new();
+
+    public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData,
+        InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+    {
+        if (command.CommandText.Contains("AuditChainHeads", StringComparison.Ordinal)) Commands.Enqueue(command.CommandText);
+        return base.ReaderExecutingAsync(command, eventData, result, cancellationToken);
+    }
+
     public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData,
         InterceptionResult<int> result, CancellationToken cancellationToken = default)
     {
+        if (command.CommandText.Contains("AuditChainHeads", StringComparison.Ordinal)) Commands.Enqueue(command.CommandText);
         if (command.CommandText.Contains("AuditChainHeads", StringComparison.Ordinal))
             foreach (DbParameter p in command.Parameters)
                 if (p.Value is Guid g) Touched.Enqueue(g.ToString());
@@ -103,6 +113,49 @@ public sealed class AuditTenantChainTests : IAsyncLifetime
             var head = await _f.Db(db => db.AuditChainHeads.AsNoTracking().SingleAsync(h => h.ChainId == chain));
             Assert.Equal((entries[^1].Sequence, entries[^1].Hash), (head.Sequence, head.LastHash));
         }
+        foreach (var result in await _f.Services.GetRequiredService<AuditVerifier>().VerifyAllAsync())
+            Assert.True(result.Intact, $"{result.ChainName}: {result.Summary}");
+    }
+
+    [Fact]
+    public async Task An_approval_locks_and_reads_its_chains_head_once_and_saves_it_once_after_its_two_entries()
+    {
+        var c = await _f.PendingContosoRequestAsync();
+        _heads.Commands.Clear();
+
+        await _f.Lockbox(Carol, s => s.ApproveAsync(c.Id, new ApproveCommand()));
+
+        // The approval's entry and the grant's: the head is locked (moved on) and read for the first; the second
+        // continues in memory, and SaveChanges writes the head once, where the two left it, with the entries.
+        var commands = _heads.Commands.ToList();
+        Assert.Equal(3, commands.Count);
+        Assert.Contains("\"Sequence\" + 1", commands[0], StringComparison.Ordinal);
+        Assert.StartsWith("SELECT", commands[1].TrimStart(), StringComparison.Ordinal);
+        Assert.StartsWith("UPDATE \"AuditChainHeads\" SET \"LastHash\" = @p0, \"Sequence\" = @p1", commands[2], StringComparison.Ordinal);
+        var entries = await ChainAsync(ContosoTenant);
+        Assert.Equal([AuditActions.RequestApproved, AuditActions.GrantIssued], entries.TakeLast(2).Select(e => e.Action));
+        var head = await _f.Db(db => db.AuditChainHeads.AsNoTracking().SingleAsync(h => h.ChainId == ContosoTenant));
+        Assert.Equal((entries[^1].Sequence, entries[^1].Hash), (head.Sequence, head.LastHash));
+    }
+
+    [Fact]
+    public async Task Appends_on_either_side_of_a_save_in_one_transaction_continue_one_chain()
+    {
+        var writer = _f.Services.GetRequiredService<AuditWriter>();
+        await _f.Db(db => db.InTransactionAsync(async ct =>
+        {
+            await writer.AppendAsync(db, new AuditRecord(AuditActions.AuthorizationRefused, "probe/1", "Load Test", null, ContosoTenant), ct);
+            await db.SaveChangesAsync(ct);
+            await writer.AppendAsync(db, new AuditRecord(AuditActions.AuthorizationRefused, "probe/2", "Load Test", null, ContosoTenant), ct);
+            await writer.AppendAsync(db, new AuditRecord(AuditActions.AuthorizationRefused, "probe/3", "Load Test", null, ContosoTenant), ct);
+            return 0;
+        }, default));
+        await AppendManyAsync(ContosoTenant, 2);
+
+        var entries = await ChainAsync(ContosoTenant);
+        Assert.Equal(Enumerable.Range(1, entries.Count).Select(i => (long)i), entries.Select(e => e.Sequence));
+        var head = await _f.Db(db => db.AuditChainHeads.AsNoTracking().SingleAsync(h => h.ChainId == ContosoTenant));
+        Assert.Equal((entries[^1].Sequence, entries[^1].Hash), (head.Sequence, head.LastHash));
         foreach (var result in await _f.Services.GetRequiredService<AuditVerifier>().VerifyAllAsync())
             Assert.True(result.Intact, $"{result.ChainName}: {result.Summary}");
     }
