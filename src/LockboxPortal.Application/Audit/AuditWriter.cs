@@ -38,7 +38,7 @@ public sealed class AuditWriter(TimeProvider time)
     {
         /// <summary>
         /// The chain's head row, tracked by the context: each append moves it on in memory, and the caller's
-        /// <c>SaveChanges</c> writes where the appends left it, in the same batch as their entries.
+        /// <c>SaveChanges</c> writes where the appends left it, with their entries.
         /// </summary>
         public AuditChainHead Head { get; } = head;
 
