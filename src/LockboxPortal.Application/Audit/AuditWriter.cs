@@ -26,6 +26,10 @@ public sealed record AuditRecord(
 /// state change it describes, or neither does. Each tenant has a chain of its own (entries with no tenant
 /// go to the portal chain), so an append locks only its own chain's head row.
 /// </summary>
+/// <remarks>
+/// One writer for the process (a singleton): between a transaction's first append to a chain and its save, the stored
+/// head has the new sequence but the previous hash, and only this writer's positions know where the chain stands.
+/// </remarks>
 public sealed class AuditWriter(TimeProvider time)
 {
     // Where each open transaction left each chain it appended to: after its first append to a chain the
@@ -66,7 +70,9 @@ public sealed class AuditWriter(TimeProvider time)
         };
 
         var positions = _positions.GetValue(transaction, _ => []);
-        if (positions.TryGetValue(chainId, out var position))
+        // A head the context no longer tracks (its change tracker was cleared after a save) would be moved on in memory
+        // and never written: then the chain's head is read again, under the lock this transaction already holds.
+        if (positions.TryGetValue(chainId, out var position) && db.AuditChainHeads.Entry(position.Head).State != EntityState.Detached)
         {
             Chain(entry, position.Head.Sequence + 1, position.Head.LastHash);
         }
@@ -113,10 +119,11 @@ public sealed class AuditWriter(TimeProvider time)
                     $"INSERT INTO AuditChainHeads (ChainId, Sequence, LastHash) VALUES ({chainId}, {1L}, {""})", ct);
                 return;
             }
-            catch (DbException) when (attempt == 0)
+            catch (DbException ex) when (attempt == 0 && db.IsUniqueConstraintViolation(ex))
             {
                 // Another transaction created this chain's head a moment ago (SQL Server: the insert waited for
-                // its commit, then hit the key); the update now finds that row and queues behind it.
+                // its commit, then hit the key); the update now finds that row and queues behind it. Any other
+                // failure (a deadlock, a timeout) ends the unit, which the provider's retry policy may run again.
             }
         }
     }

@@ -56,6 +56,9 @@ public interface ILockboxDbContext : IAsyncDisposable
 
     /// <summary>Whether the write failed on a unique index or key (another writer holds that value), as the provider reports it.</summary>
     bool IsUniqueConstraintViolation(DbUpdateException exception);
+
+    /// <summary>The same, for a statement run directly (not through <c>SaveChanges</c>): the provider's own exception.</summary>
+    bool IsUniqueConstraintViolation(System.Data.Common.DbException exception);
 }
 
 /// <summary>Creates a fresh context per operation (a Blazor circuit outlives any request).</summary>

@@ -85,6 +85,18 @@ public sealed class AuditTenantChainTests : IAsyncLifetime
     private async Task TopUpAsync(Guid tenant, int total) =>
         await AppendManyAsync(tenant, total - await _f.Db(db => db.AuditEntries.CountAsync(e => e.ChainId == tenant)));
 
+    /// <summary>Contoso's chain runs 1, 2, 3… with its head on its newest entry, and every chain verifies.</summary>
+    private async Task<List<AuditEntry>> AssertContosoChainUnbrokenAsync()
+    {
+        var entries = await ChainAsync(ContosoTenant);
+        Assert.Equal(Enumerable.Range(1, entries.Count).Select(i => (long)i), entries.Select(e => e.Sequence));
+        var head = await _f.Db(db => db.AuditChainHeads.AsNoTracking().SingleAsync(h => h.ChainId == ContosoTenant));
+        Assert.Equal((entries[^1].Sequence, entries[^1].Hash), (head.Sequence, head.LastHash));
+        foreach (var result in await _f.Services.GetRequiredService<AuditVerifier>().VerifyAllAsync())
+            Assert.True(result.Intact, $"{result.ChainName}: {result.Summary}");
+        return entries;
+    }
+
     private Task AppendManyAsync(Guid tenant, int count) => _f.Db(db => db.InTransactionAsync(async ct =>
     {
         var writer = _f.Services.GetRequiredService<AuditWriter>();
@@ -152,12 +164,44 @@ public sealed class AuditTenantChainTests : IAsyncLifetime
         }, default));
         await AppendManyAsync(ContosoTenant, 2);
 
-        var entries = await ChainAsync(ContosoTenant);
-        Assert.Equal(Enumerable.Range(1, entries.Count).Select(i => (long)i), entries.Select(e => e.Sequence));
-        var head = await _f.Db(db => db.AuditChainHeads.AsNoTracking().SingleAsync(h => h.ChainId == ContosoTenant));
-        Assert.Equal((entries[^1].Sequence, entries[^1].Hash), (head.Sequence, head.LastHash));
-        foreach (var result in await _f.Services.GetRequiredService<AuditVerifier>().VerifyAllAsync())
-            Assert.True(result.Intact, $"{result.ChainName}: {result.Summary}");
+        await AssertContosoChainUnbrokenAsync();
+    }
+
+    [Fact]
+    public async Task An_append_after_the_change_tracker_was_cleared_still_saves_the_chains_head()
+    {
+        var writer = _f.Services.GetRequiredService<AuditWriter>();
+        await _f.Db(db => db.InTransactionAsync(async ct =>
+        {
+            await writer.AppendAsync(db, new AuditRecord(AuditActions.AuthorizationRefused, "cleared/1", "Load Test", null, ContosoTenant), ct);
+            await db.SaveChangesAsync(ct);
+            // The head the first append tracked is let go with everything else; the next append must not move an
+            // untracked copy that no save writes (the head would stay behind its newest entry).
+            db.ChangeTracker.Clear();
+            await writer.AppendAsync(db, new AuditRecord(AuditActions.AuthorizationRefused, "cleared/2", "Load Test", null, ContosoTenant), ct);
+            return 0;
+        }, default));
+        await AppendManyAsync(ContosoTenant, 2); // fails on the key if the head stayed behind
+
+        var entries = await AssertContosoChainUnbrokenAsync();
+        Assert.Equal(["cleared/1", "cleared/2"], entries.Where(e => e.Target.StartsWith("cleared/", StringComparison.Ordinal)).Select(e => e.Target));
+    }
+
+    [Fact]
+    public async Task An_actor_name_longer_than_its_column_is_stored_cut_to_the_column()
+    {
+        // An Entra display name may have 256 characters; the actor column holds 200 (SQL Server enforces it).
+        var writer = _f.Services.GetRequiredService<AuditWriter>();
+        var name = new string('N', 256);
+        await _f.Db(db => db.InTransactionAsync(async ct =>
+        {
+            await writer.AppendAsync(db, new AuditRecord(AuditActions.AuthorizationRefused, "probe/long\n" + new string('t', 300), name, null, ContosoTenant), ct);
+            return 0;
+        }, default));
+
+        var entry = (await AssertContosoChainUnbrokenAsync())[^1];
+        Assert.Equal(new string('N', 199) + "…", entry.Actor);
+        Assert.True(entry.Target.Length <= 200, $"A target of {entry.Target.Length} characters.");
     }
 
     [Fact]
