@@ -59,7 +59,7 @@ public sealed class AuditWriter(TimeProvider time)
         var entry = new AuditEntry
         {
             ChainId = chainId,
-            Actor = LogText.Neutralise(record.Actor, 200),
+            Actor = LogText.Neutralise(record.Actor, Security.PortalUser.NameMaxLength),
             ActorOid = record.ActorOid,
             TenantId = record.TenantId,
             Action = record.Action,

@@ -17,7 +17,8 @@ public sealed class PortalClaimsMapper(IOptionsMonitor<SupportOrganizationsOptio
         var oid = First(principal, PortalClaimTypes.ObjectId, PortalClaimTypes.ObjectIdLong);
         if (!Guid.TryParse(tid, out var tenantId) || !Guid.TryParse(oid, out var objectId)) return null;
 
-        var name = First(principal, PortalClaimTypes.Name, ClaimTypes.Name) ?? "(unnamed)";
+        // Shown on pages and stored beside what the user did: one line, and no longer than the columns that keep it.
+        var name = Audit.LogText.Neutralise(First(principal, PortalClaimTypes.Name, ClaimTypes.Name) ?? "(unnamed)", PortalUser.NameMaxLength);
         var email = First(principal, PortalClaimTypes.PreferredUsername, PortalClaimTypes.Email, ClaimTypes.Email, ClaimTypes.Upn) ?? "";
         var roles = All(principal, PortalClaimTypes.Roles, ClaimTypes.Role);
         var wids = All(principal, PortalClaimTypes.DirectoryRoles);

@@ -22,6 +22,12 @@ public sealed record PortalUser(
     string? SupportOrganization,
     IReadOnlyList<string> Roles)
 {
+    /// <summary>
+    /// The longest name the portal keeps for a person (every column that stores who did something). Entra ID allows
+    /// display names of 256 characters: the claims mapper cuts a longer one to this, so no save fails on it.
+    /// </summary>
+    public const int NameMaxLength = 200;
+
     public bool IsCustomer => Kind == PortalUserKind.Customer;
     public bool IsEngineer => Kind == PortalUserKind.Engineer;
 

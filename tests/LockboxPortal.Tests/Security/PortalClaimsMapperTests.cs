@@ -57,6 +57,17 @@ public sealed class PortalClaimsMapperTests
     }
 
     [Fact]
+    public void A_display_name_longer_than_the_portal_keeps_is_cut_and_kept_on_one_line()
+    {
+        var id = (PortalClaimTypes.TenantIdLong, DemoPersonas.ContosoTenant.ToString());
+        var oid = (PortalClaimTypes.ObjectIdLong, Guid.NewGuid().ToString());
+        var longName = new string('N', 256); // Entra ID's limit for a display name
+        Assert.Equal(new string('N', PortalUser.NameMaxLength - 1) + "…", Mapper.Map(Principal(id, oid, ("name", longName)))!.Name);
+        Assert.Equal(new string('N', PortalUser.NameMaxLength), Mapper.Map(Principal(id, oid, ("name", new string('N', 200))))!.Name);
+        Assert.Equal("Two\\nLines", Mapper.Map(Principal(id, oid, ("name", "Two\nLines")))!.Name);
+    }
+
+    [Fact]
     public void A_principal_without_tenant_or_object_id_maps_to_nobody()
     {
         Assert.Null(Mapper.Map(Principal(("name", "No Ids"))));

@@ -42,6 +42,8 @@ public sealed class PortalFixture : IAsyncDisposable
         collection.AddSingleton<IConfiguration>(Configuration);
         collection.AddApplication(Configuration);
         collection.AddInfrastructure(Configuration, _directory);
+        // SQLite stores any length: the sizes SQL Server enforces are held here, so an overlong text fails a test.
+        collection.ConfigureDbContext<Infrastructure.Persistence.LockboxDbContext>(o => o.AddInterceptors(ColumnLengthGuard.Instance));
         services?.Invoke(collection);
         Services = collection.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
     }

@@ -1,3 +1,4 @@
+using LockboxPortal.Application.Security;
 using LockboxPortal.Domain.Lockbox;
 using LockboxPortal.Domain.Tenants;
 using Microsoft.EntityFrameworkCore;
@@ -11,7 +12,7 @@ internal sealed class RequestApprovalConfiguration : IEntityTypeConfiguration<Re
     {
         b.HasKey(a => a.Id);
         b.Property(a => a.Id).ValueGeneratedNever();
-        b.Property(a => a.ApproverName).HasMaxLength(200);
+        b.Property(a => a.ApproverName).HasMaxLength(PortalUser.NameMaxLength);
         b.Property(a => a.Comment).HasMaxLength(1000);
         b.HasOne<AccessRequest>().WithMany().HasForeignKey(a => a.RequestId).OnDelete(DeleteBehavior.Cascade);
         // One approval per approver per request: the same person can never count twice toward a quorum.
@@ -28,7 +29,7 @@ internal sealed class ApprovalRuleConfiguration : IEntityTypeConfiguration<Appro
         b.Property(r => r.Name).HasMaxLength(100);
         b.Property(r => r.SupportOrganization).HasMaxLength(100);
         b.Property(r => r.Product).HasMaxLength(100);
-        b.Property(r => r.CreatedByName).HasMaxLength(200);
+        b.Property(r => r.CreatedByName).HasMaxLength(PortalUser.NameMaxLength);
         b.Ignore(r => r.HasCondition);
         b.HasOne<Tenant>().WithMany().HasForeignKey(r => r.TenantId).OnDelete(DeleteBehavior.Restrict);
         b.HasIndex(r => new { r.RuleId, r.Version }).IsUnique();
@@ -52,7 +53,7 @@ internal sealed class SubscriptionApproverConfiguration : IEntityTypeConfigurati
     public void Configure(EntityTypeBuilder<SubscriptionApprover> b)
     {
         b.HasKey(s => new { s.TenantId, s.SubscriptionId, s.ApproverOid });
-        b.Property(s => s.ApproverName).HasMaxLength(200);
+        b.Property(s => s.ApproverName).HasMaxLength(PortalUser.NameMaxLength);
         b.Property(s => s.ApproverEmail).HasMaxLength(254);
         b.HasOne<TenantSubscription>().WithMany().HasForeignKey(s => new { s.TenantId, s.SubscriptionId }).OnDelete(DeleteBehavior.Cascade);
         // What a signed-in approver may decide: their subscriptions.

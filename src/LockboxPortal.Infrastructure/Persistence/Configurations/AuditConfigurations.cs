@@ -1,3 +1,4 @@
+using LockboxPortal.Application.Security;
 using LockboxPortal.Domain.Audit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
@@ -10,7 +11,7 @@ internal sealed class AuditEntryConfiguration : IEntityTypeConfiguration<AuditEn
     {
         b.HasKey(e => new { e.ChainId, e.Sequence });
         b.Property(e => e.Sequence).ValueGeneratedNever();
-        b.Property(e => e.Actor).HasMaxLength(200);
+        b.Property(e => e.Actor).HasMaxLength(PortalUser.NameMaxLength);
         b.Property(e => e.Action).HasMaxLength(64).IsUnicode(false);
         b.Property(e => e.Target).HasMaxLength(200);
         b.Property(e => e.PreviousHash).HasMaxLength(64).IsUnicode(false);

@@ -1,3 +1,4 @@
+using LockboxPortal.Application.Security;
 using LockboxPortal.Domain.Integrations;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
@@ -13,7 +14,7 @@ internal sealed class WebhookEndpointConfiguration : IEntityTypeConfiguration<We
         b.Property(e => e.Url).HasMaxLength(2048);
         b.Property(e => e.Events).HasMaxLength(2000).IsUnicode(false);
         b.Property(e => e.ProtectedSecret).HasMaxLength(1000).IsUnicode(false);
-        b.Property(e => e.CreatedBy).HasMaxLength(200);
+        b.Property(e => e.CreatedBy).HasMaxLength(PortalUser.NameMaxLength);
         b.Ignore(e => e.EventList);
         b.HasIndex(e => e.TenantId);
     }

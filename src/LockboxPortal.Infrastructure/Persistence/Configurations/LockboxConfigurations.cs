@@ -1,3 +1,4 @@
+using LockboxPortal.Application.Security;
 using LockboxPortal.Domain.Lockbox;
 using LockboxPortal.Domain.Tenants;
 using LockboxPortal.Domain.Tickets;
@@ -13,14 +14,14 @@ internal sealed class AccessRequestConfiguration : IEntityTypeConfiguration<Acce
         b.HasKey(r => r.Id);
         b.Property(r => r.Id).ValueGeneratedNever();
         b.Property(r => r.TicketNumber).HasMaxLength(16).IsUnicode(false);
-        b.Property(r => r.EngineerName).HasMaxLength(200);
+        b.Property(r => r.EngineerName).HasMaxLength(PortalUser.NameMaxLength);
         b.Property(r => r.EngineerEmail).HasMaxLength(254);
         b.Property(r => r.SupportOrganization).HasMaxLength(100);
         b.Property(r => r.ResourceIds).HasMaxLength(21000);
         b.Property(r => r.Justification).HasMaxLength(2000);
-        b.Property(r => r.DecidedByName).HasMaxLength(200);
+        b.Property(r => r.DecidedByName).HasMaxLength(PortalUser.NameMaxLength);
         b.Property(r => r.DecisionReason).HasMaxLength(1000);
-        b.Property(r => r.ClosedByName).HasMaxLength(200);
+        b.Property(r => r.ClosedByName).HasMaxLength(PortalUser.NameMaxLength);
         b.Property(r => r.ClosedReason).HasMaxLength(1000);
         b.Property(r => r.PolicySummary).HasMaxLength(300);
         b.Ignore(r => r.ResourceIdList);

@@ -1,3 +1,4 @@
+using LockboxPortal.Application.Security;
 using LockboxPortal.Domain.ServicePrincipals;
 using LockboxPortal.Domain.Tenants;
 using Microsoft.EntityFrameworkCore;
@@ -14,7 +15,7 @@ internal sealed class ResourceGroupConfiguration : IEntityTypeConfiguration<Reso
         b.Property(g => g.SubscriptionId).HasMaxLength(36).IsUnicode(false);
         b.Property(g => g.Name).HasMaxLength(90);
         b.Property(g => g.Location).HasMaxLength(40).IsUnicode(false);
-        b.Property(g => g.CreatedByName).HasMaxLength(200);
+        b.Property(g => g.CreatedByName).HasMaxLength(PortalUser.NameMaxLength);
         b.Ignore(g => g.Scope);
         b.HasOne<Tenant>().WithMany().HasForeignKey(g => g.TenantId).OnDelete(DeleteBehavior.Restrict);
         b.HasIndex(g => new { g.TenantId, g.SubscriptionId, g.Name }).IsUnique();
@@ -33,7 +34,7 @@ internal sealed class ServicePrincipalConfiguration : IEntityTypeConfiguration<S
         b.Property(p => p.Role).HasMaxLength(64);
         b.Property(p => p.Scopes).HasMaxLength(2000);
         b.Property(p => p.Directory).HasMaxLength(16).IsUnicode(false);
-        b.Property(p => p.CreatedByName).HasMaxLength(200);
+        b.Property(p => p.CreatedByName).HasMaxLength(PortalUser.NameMaxLength);
         b.Property(p => p.Version).IsConcurrencyToken();
         b.Ignore(p => p.ScopeList);
         b.HasOne<Tenant>().WithMany().HasForeignKey(p => p.TenantId).OnDelete(DeleteBehavior.Restrict);

@@ -1,3 +1,4 @@
+using LockboxPortal.Application.Security;
 using LockboxPortal.Domain.Tenants;
 using LockboxPortal.Domain.Tickets;
 using Microsoft.EntityFrameworkCore;
@@ -17,9 +18,9 @@ internal sealed class SupportTicketConfiguration : IEntityTypeConfiguration<Supp
         b.Property(t => t.Description).HasMaxLength(5000);
         b.Property(t => t.Product).HasMaxLength(100);
         b.Property(t => t.ResourceId).HasMaxLength(1024);
-        b.Property(t => t.OpenedByName).HasMaxLength(200);
+        b.Property(t => t.OpenedByName).HasMaxLength(PortalUser.NameMaxLength);
         b.Property(t => t.AssignedOrganization).HasMaxLength(100);
-        b.Property(t => t.AssignedEngineerName).HasMaxLength(200);
+        b.Property(t => t.AssignedEngineerName).HasMaxLength(PortalUser.NameMaxLength);
         b.Property(t => t.Version).IsConcurrencyToken();
         b.HasOne<Tenant>().WithMany().HasForeignKey(t => t.TenantId).OnDelete(DeleteBehavior.Restrict);
         b.HasIndex(t => new { t.TenantId, t.CreatedAt });

@@ -1,3 +1,4 @@
+using LockboxPortal.Application.Security;
 using LockboxPortal.Domain.Lockbox;
 using LockboxPortal.Domain.Transparency;
 using Microsoft.EntityFrameworkCore;
@@ -32,7 +33,7 @@ internal sealed class AttestationConfiguration : IEntityTypeConfiguration<Attest
         b.Property(a => a.RequestId).ValueGeneratedNever();
         b.Property(a => a.EngineerEmail).HasMaxLength(254);
         b.Property(a => a.Account).HasMaxLength(Attestation.MaxAccountLength);
-        b.Property(a => a.ReviewedByName).HasMaxLength(200);
+        b.Property(a => a.ReviewedByName).HasMaxLength(PortalUser.NameMaxLength);
         b.Property(a => a.ReviewNote).HasMaxLength(Attestation.MaxNoteLength);
         b.HasOne<AccessRequest>().WithOne().HasForeignKey<Attestation>(a => a.RequestId).OnDelete(DeleteBehavior.Restrict);
         // The worker's reminder query.

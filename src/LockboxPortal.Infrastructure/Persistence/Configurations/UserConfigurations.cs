@@ -1,3 +1,4 @@
+using LockboxPortal.Application.Security;
 using LockboxPortal.Domain.Users;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
@@ -10,7 +11,7 @@ internal sealed class UserProfileConfiguration : IEntityTypeConfiguration<UserPr
     {
         b.HasKey(u => u.Oid);
         b.Property(u => u.Oid).ValueGeneratedNever();
-        b.Property(u => u.DisplayName).HasMaxLength(200);
+        b.Property(u => u.DisplayName).HasMaxLength(PortalUser.NameMaxLength);
         b.Property(u => u.Email).HasMaxLength(254);
         b.Property(u => u.SupportOrganization).HasMaxLength(100);
         b.Property(u => u.Roles).HasMaxLength(1000);
