@@ -120,8 +120,8 @@ public sealed class AuditService(ILockboxDbContextFactory dbFactory, ICurrentUse
         {
             var actor = query.Actor.Trim();
             if (actor.Length > 100) actor = actor[..100];
-            var like = "%" + actor.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
-            q = q.Where(e => EF.Functions.Like(e.Actor, like, "\\"));
+            var like = Common.LikePattern.Containing(actor);
+            q = q.Where(e => EF.Functions.Like(e.Actor, like, Common.LikePattern.Escape));
         }
         if (query.From?.ToUniversalTime() is { } from) q = q.Where(e => e.OccurredAt >= from);
         if (query.To?.ToUniversalTime() is { } to) q = q.Where(e => e.OccurredAt < to);

@@ -71,8 +71,9 @@ public sealed class GrantService(
         var engineers = OfEngineer(db.AccessRequests.AsNoTracking().Where(r => r.TenantId == query.TenantId), engineer);
         var q = engineers.Where(r => r.AccessStartsAt <= now).Where(AccessRequestLifecycle.HasStatus(AccessRequestStatus.Approved, now));
 
-        var candidates = await q.Select(r => new { r.Id, r.ScopeKind, r.SubscriptionId, r.ResourceIds, r.AccessEndsAt }).Take(100).ToListAsync(ct);
+        var candidates = await q.Select(r => new { r.Id, r.EngineerEmail, r.ScopeKind, r.SubscriptionId, r.ResourceIds, r.AccessEndsAt }).Take(100).ToListAsync(ct);
         var match = candidates
+            .Where(r => IsEngineer(r.EngineerEmail, engineer))
             .Where(r => GrantScope.Covers(r.ScopeKind, r.SubscriptionId,
                 r.ResourceIds.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), query.ResourceId))
             .OrderByDescending(r => r.AccessEndsAt)
@@ -81,6 +82,14 @@ public sealed class GrantService(
         await trail.RecordCheckAsync(caller, query, engineers, result, ct);
         return result;
     }
+
+    /// <summary>
+    /// Whether a grant's engineer is the one the gateway named, decided here and not by the database: SQL Server's
+    /// collation takes some different addresses as equal (letters of another width, "ß" and "ss"), SQLite's lower()
+    /// folds only A–Z. An object id was matched exactly by the query.
+    /// </summary>
+    private static bool IsEngineer(string engineerEmail, string engineer) =>
+        Guid.TryParse(engineer, out _) || string.Equals(engineerEmail, engineer, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The requests of the engineer a gateway names by object id or by email.</summary>
     private static IQueryable<AccessRequest> OfEngineer(IQueryable<AccessRequest> q, string engineer)

@@ -94,12 +94,12 @@ public sealed class LockboxQueries(ILockboxDbContextFactory dbFactory, ICurrentU
         {
             var s = query.Search.Trim();
             if (s.Length > 100) s = s[..100];
-            var like = "%" + EscapeLike(s) + "%";
+            var like = Common.LikePattern.Containing(s);
             q = q.Where(r => r.TicketNumber.StartsWith(s)
-                || EF.Functions.Like(r.EngineerName, like, "\\")
-                || EF.Functions.Like(r.EngineerEmail, like, "\\")
-                || EF.Functions.Like(r.Justification, like, "\\")
-                || EF.Functions.Like(r.ResourceIds, like, "\\"));
+                || EF.Functions.Like(r.EngineerName, like, Common.LikePattern.Escape)
+                || EF.Functions.Like(r.EngineerEmail, like, Common.LikePattern.Escape)
+                || EF.Functions.Like(r.Justification, like, Common.LikePattern.Escape)
+                || EF.Functions.Like(r.ResourceIds, like, Common.LikePattern.Escape));
         }
         return q;
     }
@@ -160,5 +160,4 @@ public sealed class LockboxQueries(ILockboxDbContextFactory dbFactory, ICurrentU
         }
     }
 
-    private static string EscapeLike(string s) => s.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_");
 }

@@ -78,7 +78,8 @@ public sealed class TicketService(
         {
             var s = query.Search.Trim();
             if (s.Length > 100) s = s[..100];
-            q = q.Where(t => t.Number.StartsWith(s) || EF.Functions.Like(t.Title, "%" + s.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%", "\\"));
+            var like = Common.LikePattern.Containing(s);
+            q = q.Where(t => t.Number.StartsWith(s) || EF.Functions.Like(t.Title, like, Common.LikePattern.Escape));
         }
         var total = await q.CountAsync(ct);
         var rows = await q.OrderByDescending(t => t.CreatedAt).ThenBy(t => t.Id)

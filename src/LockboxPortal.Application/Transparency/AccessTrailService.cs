@@ -67,14 +67,18 @@ public sealed class AccessTrailService(
         }
 
         var latest = time.GetUtcNow() + ClockSkew;
-        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        // Event ids are told apart ignoring case, and never start or end with a space: SQL Server's collation compares
+        // them so, and its unique index would refuse forever a retry that SQLite takes as a new event.
+        var seen = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
         for (var i = 0; i < batch.Count; i++)
         {
             if (batch[i] is not { } e) { Error(i, "eventId", "The event is empty."); continue; }
             if (string.IsNullOrWhiteSpace(e.EventId)) Error(i, "eventId", "Give each event an id of your own (up to 100 characters); a retry sends the same id.");
             else if (e.EventId.Length > AccessEvent.MaxEventIdLength || Validation.HasAnyControlCharacter(e.EventId))
                 Error(i, "eventId", $"The event id must be at most {AccessEvent.MaxEventIdLength} characters without control characters.");
-            else if (!seen.TryAdd(e.EventId, i)) Error(i, "eventId", $"The id {LogText.Neutralise(e.EventId, 100)} is also used by events[{seen[e.EventId]}]; each event of a batch needs its own id.");
+            else if (e.EventId.Trim().Length != e.EventId.Length)
+                Error(i, "eventId", "The event id must not start or end with a space; send it as the gateway stores it.");
+            else if (!seen.TryAdd(e.EventId, i)) Error(i, "eventId", $"The id {LogText.Neutralise(e.EventId, 100)} is also used by events[{seen[e.EventId]}]; each event of a batch needs its own id (ids are compared ignoring case).");
             if (e.GrantId is null || e.GrantId == Guid.Empty) Error(i, "grantId", "Give the grant's id (its request_id claim, a GUID).");
             if (string.IsNullOrWhiteSpace(e.ResourceId)) Error(i, "resourceId", "Give the Azure resource id that was accessed.");
             else if (e.ResourceId.Length > AccessEvent.MaxResourceIdLength || Validation.HasAnyControlCharacter(e.ResourceId))
@@ -133,9 +137,12 @@ public sealed class AccessTrailService(
         {
             var now = time.GetUtcNow();
             var eventIds = batch.Select(e => e.EventId).ToList();
-            var existing = await db.AccessEvents.AsNoTracking()
-                .Where(e => e.Caller == callerName && eventIds.Contains(e.EventId))
-                .ToDictionaryAsync(e => e.EventId, StringComparer.Ordinal, token);
+            // Ignoring case, as the batch's ids were checked (and as SQL Server finds them); an earlier row kept by SQLite
+            // under another case of the same id answers for it.
+            var existing = new Dictionary<string, AccessEvent>(StringComparer.OrdinalIgnoreCase);
+            foreach (var row in await db.AccessEvents.AsNoTracking()
+                         .Where(e => e.Caller == callerName && eventIds.Contains(e.EventId)).ToListAsync(token))
+                existing.TryAdd(row.EventId, row);
 
             var receipts = new List<AccessEventReceipt>();
             var fresh = new List<(ValidEvent Source, AccessEvent Row)>();

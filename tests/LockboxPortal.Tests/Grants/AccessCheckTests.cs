@@ -40,6 +40,23 @@ public sealed class AccessCheckTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_address_that_only_lower_casing_makes_the_engineers_is_not_allowed()
+    {
+        // Mia under an address with a "k"; the gateway asks for the same text with the Kelvin sign (U+212A) in its place.
+        // Lower-cased, the two are one ("k"), so the query's lower() took it for Mia's: they are two addresses, and the
+        // portal's comparison ignoring case (Unicode simple case folding, not lower-casing) keeps them apart.
+        var mia = Mia with { Email = "mia.kim@support.microsoft.com" };
+        var ticket = await _f.OpenTicketAsync(Uma);
+        var filed = await _f.FileAsync(mia, Scenario.Request(ticket.Number, TimeSpan.FromHours(2)));
+        await _f.Lockbox(Carol, s => s.ApproveAsync(filed.Id, new ApproveCommand()));
+
+        var kelvin = mia.Email.Replace('k', '\u212A');
+        Assert.Equal(mia.Email, kelvin.ToLowerInvariant());
+        Assert.Equal(AccessCheckResult.Denied, await CheckAsync(kelvin, Scenario.ResourceGroup));
+        Assert.True((await CheckAsync(mia.Email.ToUpperInvariant(), Scenario.ResourceGroup)).Allowed);
+    }
+
+    [Fact]
     public async Task Other_engineers_and_resources_outside_the_grant_are_not_allowed()
     {
         await ApprovedAsync();

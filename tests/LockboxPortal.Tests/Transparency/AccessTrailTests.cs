@@ -204,6 +204,8 @@ public sealed class AccessTrailTests : IAsyncLifetime
         { "too-many", "events" },
         { "no-event-id", "events[0].eventId" },
         { "duplicate-ids", "events[1].eventId" },
+        { "ids-differing-in-case", "events[1].eventId" }, // one id to SQL Server's collation
+        { "id-with-spaces", "events[0].eventId" }, // SQL Server's = ignores trailing spaces
         { "resource-too-long", "events[0].resourceId" },
         { "action-too-long", "events[0].action" },
         { "control-characters", "events[0].action" },
@@ -227,6 +229,8 @@ public sealed class AccessTrailTests : IAsyncLifetime
             "too-many" => Enumerable.Range(0, AccessTrailService.MaxBatch + 1).Select(i => (ReportedAccessEvent?)Use($"e-{i}", r.Id, now)).ToArray(),
             "no-event-id" => [good with { EventId = " " }],
             "duplicate-ids" => [good, good],
+            "ids-differing-in-case" => [good, good with { EventId = "GOOD" }],
+            "id-with-spaces" => [good with { EventId = "good " }],
             "resource-too-long" => [good with { ResourceId = Scenario.ResourceGroup + "/" + new string('a', AccessEvent.MaxResourceIdLength) }],
             "action-too-long" => [good with { Action = new string('r', AccessEvent.MaxActionLength + 1) }],
             "control-characters" => [good with { Action = "read\u0007" }],
