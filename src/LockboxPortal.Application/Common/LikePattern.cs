@@ -10,6 +10,35 @@ public static class LikePattern
     public const string Escape = "\\";
 
     /// <summary>The pattern for a column that contains <paramref name="text"/> anywhere.</summary>
-    public static string Containing(string text) =>
-        "%" + text.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_").Replace("[", "\\[") + "%";
+    public static string Containing(string text) => "%" + Literal(text) + "%";
+
+    /// <summary>
+    /// The pattern for a column equal to <paramref name="text"/> ignoring case, and perhaps a few more: on SQLite and on
+    /// SQL Server alike it finds every value that <c>string.Equals(value, text, StringComparison.OrdinalIgnoreCase)</c>
+    /// takes as equal, so the database can narrow the rows and .NET decide. Neither database folds case as .NET does
+    /// (SQLite's LIKE folds A–Z only, SQL Server follows its collation), so each run of characters outside ASCII becomes
+    /// %: no character outside ASCII equals one inside it ignoring case, and the ASCII ones both databases fold.
+    /// </summary>
+    public static string EqualIgnoringCase(string text)
+    {
+        var pattern = new System.Text.StringBuilder(text.Length + 4);
+        var wildcard = false; // the pattern ends with the wildcard of a run outside ASCII
+        foreach (var c in text)
+        {
+            if (char.IsAscii(c))
+            {
+                pattern.Append(Literal(c.ToString()));
+                wildcard = false;
+            }
+            else if (!wildcard)
+            {
+                pattern.Append('%');
+                wildcard = true;
+            }
+        }
+        return pattern.ToString();
+    }
+
+    private static string Literal(string text) =>
+        text.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_").Replace("[", "\\[");
 }

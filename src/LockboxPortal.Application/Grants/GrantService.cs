@@ -68,34 +68,18 @@ public sealed class GrantService(
 
         var now = time.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var engineers = OfEngineer(db.AccessRequests.AsNoTracking().Where(r => r.TenantId == query.TenantId), engineer);
+        var engineers = GatewayEngineer.Candidates(db.AccessRequests.AsNoTracking().Where(r => r.TenantId == query.TenantId), engineer);
         var q = engineers.Where(r => r.AccessStartsAt <= now).Where(AccessRequestLifecycle.HasStatus(AccessRequestStatus.Approved, now));
 
         var candidates = await q.Select(r => new { r.Id, r.EngineerEmail, r.ScopeKind, r.SubscriptionId, r.ResourceIds, r.AccessEndsAt }).Take(100).ToListAsync(ct);
         var match = candidates
-            .Where(r => IsEngineer(r.EngineerEmail, engineer))
+            .Where(r => GatewayEngineer.Filed(r.EngineerEmail, engineer))
             .Where(r => GrantScope.Covers(r.ScopeKind, r.SubscriptionId,
                 r.ResourceIds.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), query.ResourceId))
             .OrderByDescending(r => r.AccessEndsAt)
             .FirstOrDefault();
         var result = match is null ? AccessCheckResult.Denied : new AccessCheckResult(true, match.Id, match.AccessEndsAt);
-        await trail.RecordCheckAsync(caller, query, engineers, result, ct);
+        await trail.RecordCheckAsync(caller, query, engineer, result, ct);
         return result;
-    }
-
-    /// <summary>
-    /// Whether a grant's engineer is the one the gateway named, decided here and not by the database: SQL Server's
-    /// collation takes some different addresses as equal (letters of another width, "ß" and "ss"), SQLite's lower()
-    /// folds only A–Z. An object id was matched exactly by the query.
-    /// </summary>
-    private static bool IsEngineer(string engineerEmail, string engineer) =>
-        Guid.TryParse(engineer, out _) || string.Equals(engineerEmail, engineer, StringComparison.OrdinalIgnoreCase);
-
-    /// <summary>The requests of the engineer a gateway names by object id or by email.</summary>
-    private static IQueryable<AccessRequest> OfEngineer(IQueryable<AccessRequest> q, string engineer)
-    {
-        if (Guid.TryParse(engineer, out var oid)) return q.Where(r => r.EngineerOid == oid);
-        var email = engineer.ToLowerInvariant();
-        return q.Where(r => r.EngineerEmail.ToLower() == email);
     }
 }

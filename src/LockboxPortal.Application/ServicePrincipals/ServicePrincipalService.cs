@@ -35,16 +35,16 @@ public sealed class ServicePrincipalService(
         var user = currentUser.RequireGlobalAdministrator();
         await createValidator.ValidateOrThrowAsync(cmd, ct);
         var subscription = cmd.SubscriptionId.Trim().ToLowerInvariant();
-        var groupName = cmd.ResourceGroupName.Trim();
         var displayName = cmd.DisplayName.Trim();
-        var scopes = cmd.AllScopes.Select(s => s == cmd.Scope ? ServicePrincipalScopes.ResourceGroup(subscription, groupName) : s).ToList();
         var now = time.GetUtcNow();
         var endsAt = cmd.Lifetime.EndFrom(now);
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        await RefuseExistingNameAsync(db, user.TenantId, displayName, ct);
-        var knownGroup = await db.ResourceGroups.AsNoTracking()
-            .SingleOrDefaultAsync(g => g.TenantId == user.TenantId && g.SubscriptionId == subscription && g.Name == groupName, ct);
+        if (await db.HasServicePrincipalNamedAsync(user.TenantId, displayName, ct)) throw ExistingName(displayName);
+        var knownGroup = await db.FindResourceGroupAsync(user.TenantId, subscription, cmd.ResourceGroupName.Trim(), ct);
+        // A group the portal knows keeps the name it was made with; Azure takes the name in any case as the same group.
+        var groupName = knownGroup?.Name ?? cmd.ResourceGroupName.Trim();
+        var scopes = cmd.AllScopes.Select(s => s == cmd.Scope ? ServicePrincipalScopes.ResourceGroup(subscription, groupName) : s).ToList();
         var location = cmd.ResourceGroupMode == ResourceGroupMode.New ? AzureRegions.Find(cmd.Location)!.Name : knownGroup?.Location ?? "";
         if (cmd.ResourceGroupMode == ResourceGroupMode.New && knownGroup is not null && knownGroup.Location != location)
             throw new InputValidationException(nameof(cmd.Location),
@@ -268,13 +268,6 @@ public sealed class ServicePrincipalService(
         if (!tracked) query = query.AsNoTracking();
         return await query.SingleOrDefaultAsync(ct)
                ?? throw new NotFoundException("No such service principal in your tenant; it may have been deleted. Reload the list.");
-    }
-
-    private static async Task RefuseExistingNameAsync(ILockboxDbContext db, Guid tenantId, string displayName, CancellationToken ct)
-    {
-        var lower = displayName.ToLowerInvariant();
-        if (await db.ServicePrincipals.AnyAsync(p => p.TenantId == tenantId && p.DisplayName.ToLower() == lower, ct))
-            throw ExistingName(displayName);
     }
 
     private static ConflictException ExistingName(string displayName) => new(

@@ -224,15 +224,17 @@ public sealed class AccessTrailService(
     /// refusal, the engineer's grant that covers the resource but no longer (or not yet) holds, else the engineer's
     /// active grant the resource lies outside of. A refusal that concerns no grant of the engineer has no trail to join.
     /// </summary>
-    internal async Task RecordCheckAsync(AccessCheckCaller caller, AccessCheckQuery query, IQueryable<AccessRequest> engineersRequests,
-        AccessCheckResult result, CancellationToken ct)
+    internal async Task RecordCheckAsync(AccessCheckCaller caller, AccessCheckQuery query, string engineer, AccessCheckResult result,
+        CancellationToken ct)
     {
         try
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct);
             var now = time.GetUtcNow();
-            var grants = await engineersRequests.Where(r => r.AccessStartsAt != null)
-                .OrderByDescending(r => r.AccessEndsAt).Take(20).ToListAsync(ct);
+            var started = GatewayEngineer.Candidates(db.AccessRequests.AsNoTracking().Where(r => r.TenantId == query.TenantId), engineer)
+                .Where(r => r.AccessStartsAt != null);
+            var grants = (await started.OrderByDescending(r => r.AccessEndsAt).Take(20).ToListAsync(ct))
+                .Where(r => GatewayEngineer.Filed(r.EngineerEmail, engineer)).ToList();
             if (About(grants, query, result, now) is not ({ } about, var reason)) return;
             await db.InTransactionAsync(_ =>
             {

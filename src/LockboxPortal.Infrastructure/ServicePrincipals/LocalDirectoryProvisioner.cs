@@ -18,16 +18,15 @@ public sealed class LocalDirectoryProvisioner(ILockboxDbContextFactory dbFactory
     {
         if (!mustExist) return;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        if (!await db.ResourceGroups.AnyAsync(g => g.TenantId == tenantId && g.SubscriptionId == subscriptionId && g.Name == name, ct))
+        if (await db.FindResourceGroupAsync(tenantId, subscriptionId, name, ct) is null)
             throw new InputValidationException(nameof(CreateServicePrincipalCommand.ResourceGroupName),
                 $"There is no resource group '{name}' in subscription {subscriptionId}. Check the name, or choose 'Create a new resource group'.");
     }
 
     public async Task<bool> ApplicationExistsAsync(Guid tenantId, string displayName, CancellationToken ct)
     {
-        var lower = displayName.ToLowerInvariant();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await db.ServicePrincipals.AnyAsync(p => p.TenantId == tenantId && p.DisplayName.ToLower() == lower, ct);
+        return await db.HasServicePrincipalNamedAsync(tenantId, displayName, ct);
     }
 
     public Task<ProvisionedApplication> CreateApplicationAsync(Guid tenantId, string displayName, CancellationToken ct) =>

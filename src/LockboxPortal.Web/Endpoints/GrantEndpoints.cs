@@ -51,9 +51,7 @@ public static class GrantEndpoints
             return TypedResults.Problem(title: "Missing parameters",
                 detail: "Give tenantId (GUID), engineer (object id or email) and resourceId (an Azure resource id).", statusCode: StatusCodes.Status400BadRequest);
 
-        var caller = new AccessCheckCaller(
-            http.User.FindFirst(AccessCheckAuthentication.CallerClaim)!.Value,
-            http.User.FindAll(AccessCheckAuthentication.TenantClaim).Select(c => Guid.TryParse(c.Value, out var t) ? t : Guid.Empty).ToHashSet());
+        var caller = AccessCheckAuthentication.Caller(http.User);
         try
         {
             var result = await grants.CheckAccessAsync(caller, new AccessCheckQuery(tenantId.Value, engineer, resourceId), ct);

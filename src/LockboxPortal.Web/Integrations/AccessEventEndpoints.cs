@@ -60,9 +60,7 @@ public static class AccessEventEndpoints
                 title: "The events were not recorded");
         }
 
-        var caller = new AccessCheckCaller(
-            http.User.FindFirst(AccessCheckAuthentication.CallerClaim)!.Value,
-            http.User.FindAll(AccessCheckAuthentication.TenantClaim).Select(c => Guid.TryParse(c.Value, out var t) ? t : Guid.Empty).ToHashSet());
+        var caller = AccessCheckAuthentication.Caller(http.User);
         try
         {
             return TypedResults.Ok(await trail.ReportAsync(caller, body?.Events, ct));

@@ -55,9 +55,7 @@ public static class AuditEventEndpoints
     private static async Task StreamAsync([FromQuery] string? after, [FromQuery] string? limit, [FromQuery] string? tenantId,
         HttpContext http, AuditEventFeed feed, CancellationToken ct)
     {
-        var caller = new AccessCheckCaller(
-            http.User.FindFirst(AccessCheckAuthentication.CallerClaim)!.Value,
-            http.User.FindAll(AccessCheckAuthentication.TenantClaim).Select(c => Guid.TryParse(c.Value, out var t) ? t : Guid.Empty).ToHashSet());
+        var caller = AccessCheckAuthentication.Caller(http.User);
 
         // Parsed here rather than bound, so a malformed value gets this API's problem body instead of a bare 400.
         int? size = null;

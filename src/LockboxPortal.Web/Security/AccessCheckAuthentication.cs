@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Threading.RateLimiting;
+using LockboxPortal.Application.Grants;
 using LockboxPortal.Application.Security;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
@@ -64,10 +65,8 @@ public static class AccessCheckAuthentication
     /// </summary>
     public static IServiceCollection AddAccessCheckApi(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
-        services.AddOptions<AccessCheckOptions>().Bind(configuration.GetSection(AccessCheckOptions.Section))
-            .Validate(o => o.PermitLimit > 0 && o.Window > TimeSpan.Zero, "AccessCheck:PermitLimit and AccessCheck:Window must be positive.")
-            .Validate(o => o.Clients.All(c => !string.IsNullOrWhiteSpace(c.Name)), "Every AccessCheck:Clients entry needs a Name.")
-            .ValidateOnStart();
+        services.AddOptions<AccessCheckOptions>().Bind(configuration.GetSection(AccessCheckOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AccessCheckOptions>, AccessCheckOptionsValidator>();
 
         var apiKeysAllowed = environment.IsDevelopment() || configuration.GetValue<bool>($"{AccessCheckOptions.Section}:AllowApiKeys");
         var authentication = services.AddAuthentication();
@@ -131,6 +130,11 @@ public static class AccessCheckAuthentication
         return services;
     }
 
+    /// <summary>The caller an access-check, usage or audit API request was authenticated as (the policy required its claims).</summary>
+    public static AccessCheckCaller Caller(ClaimsPrincipal user) => new(
+        user.FindFirst(CallerClaim)!.Value,
+        user.FindAll(TenantClaim).Select(c => Guid.TryParse(c.Value, out var t) ? t : Guid.Empty).ToHashSet());
+
     internal static ClaimsPrincipal CallerPrincipal(AccessCheckClient client, string scheme, bool permitted = true) =>
         new(new ClaimsIdentity(
             client.Tenants.Select(t => new Claim(TenantClaim, t.ToString()))
@@ -148,6 +152,47 @@ public static class AccessCheckAuthentication
             title: "Too many access checks",
             detail: $"This caller may make {options.PermitLimit} access checks per {options.Window.TotalSeconds:0} seconds. Retry after {retry.TotalSeconds:0} seconds, or cache answers until their expiresAt.",
             statusCode: StatusCodes.Status429TooManyRequests).ExecuteAsync(context.HttpContext);
+    }
+}
+
+/// <summary>
+/// Stops the portal at start with the entry that is wrong. A caller's name keys its usage events, its rate limit and
+/// its audit entries, so two clients may not share one, in any case (SQL Server's unique index on usage event ids
+/// would take them as one caller, SQLite as two); nor may two share a client id or an API key, which would sign both
+/// in as the first.
+/// </summary>
+internal sealed class AccessCheckOptionsValidator : IValidateOptions<AccessCheckOptions>
+{
+    /// <summary>The longest caller name: the column that records it on usage events and the audit.</summary>
+    public const int MaxNameLength = 100;
+
+    public ValidateOptionsResult Validate(string? name, AccessCheckOptions options)
+    {
+        const string section = AccessCheckOptions.Section;
+        var problems = new List<string>();
+        if (options.PermitLimit <= 0 || options.Window <= TimeSpan.Zero)
+            problems.Add($"{section}:PermitLimit and {section}:Window must be positive.");
+
+        var names = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        var clientIds = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        var apiKeys = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < options.Clients.Count; i++)
+        {
+            var client = options.Clients[i];
+            var key = $"{section}:Clients:{i}";
+            if (string.IsNullOrWhiteSpace(client.Name))
+                problems.Add($"{key}:Name is missing: every client needs a name, which its usage events and audit entries carry.");
+            else if (client.Name.Length > MaxNameLength || client.Name.Trim().Length != client.Name.Length || client.Name.Any(char.IsControl))
+                problems.Add($"{key}:Name must be at most {MaxNameLength} characters, without control characters or a leading or trailing space.");
+            else if (!names.TryAdd(client.Name, i))
+                problems.Add($"{key}:Name '{client.Name}' is also the name of {section}:Clients:{names[client.Name]} (names are compared ignoring case); give each client its own.");
+            if (!string.IsNullOrWhiteSpace(client.ClientId) && !clientIds.TryAdd(client.ClientId.Trim(), i))
+                problems.Add($"{key}:ClientId is also the client id of {section}:Clients:{clientIds[client.ClientId.Trim()]}; a token of that application would sign in as the first only.");
+            // Never the key itself in the message: it is a secret.
+            if (!string.IsNullOrEmpty(client.ApiKey) && !apiKeys.TryAdd(client.ApiKey, i))
+                problems.Add($"{key}:ApiKey is also the API key of {section}:Clients:{apiKeys[client.ApiKey]}; give each client its own key.");
+        }
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 }
 

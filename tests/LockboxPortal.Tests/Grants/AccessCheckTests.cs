@@ -57,6 +57,41 @@ public sealed class AccessCheckTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_address_with_a_capital_outside_ASCII_is_found_in_any_case()
+    {
+        // SQLite's lower() folds only A–Z, so "JOSÉ" lower-cased by the database stayed "josÉ" and the engineer's own
+        // address, asked in small letters, was refused on SQLite and allowed on SQL Server.
+        var jose = Mia with { Email = "JOSÉ.ÅSTRÖM@support.microsoft.com" };
+        var ticket = await _f.OpenTicketAsync(Uma);
+        var filed = await _f.FileAsync(jose, Scenario.Request(ticket.Number, TimeSpan.FromHours(2)));
+        await _f.Lockbox(Carol, s => s.ApproveAsync(filed.Id, new ApproveCommand()));
+
+        Assert.Equal(filed.Id, (await CheckAsync("josé.åström@support.microsoft.com", Scenario.ResourceGroup)).RequestId);
+        Assert.Equal(filed.Id, (await CheckAsync("José.Åström@Support.Microsoft.com", Scenario.ResourceGroup)).RequestId);
+        Assert.Equal(AccessCheckResult.Denied, await CheckAsync("jose.astrom@support.microsoft.com", Scenario.ResourceGroup)); // accents are letters
+        Assert.Equal(AccessCheckResult.Denied, await CheckAsync("josé.åström@support.microsoft.co", Scenario.ResourceGroup));
+    }
+
+    [Fact]
+    public async Task A_lookalike_address_refused_leaves_nothing_on_the_engineers_trail()
+    {
+        // The database narrows the candidates with a pattern that also finds the real address (the Kelvin sign becomes a
+        // wildcard); the answer and the trail both decide in .NET, so the refusal is not recorded as a check of Mia's grant.
+        var mia = Mia with { Email = "mia.kim@support.microsoft.com" };
+        var ticket = await _f.OpenTicketAsync(Uma);
+        var filed = await _f.FileAsync(mia, Scenario.Request(ticket.Number, TimeSpan.FromHours(2)));
+        await _f.Lockbox(Carol, s => s.ApproveAsync(filed.Id, new ApproveCommand()));
+
+        Assert.Equal(AccessCheckResult.Denied, await CheckAsync(mia.Email.Replace('k', '\u212A'), Scenario.ResourceGroup + "-other"));
+        Assert.Empty(await _f.Db(db => db.AccessEvents.AsNoTracking().Where(e => e.RequestId == filed.Id).ToListAsync()));
+
+        // The engineer's own address, outside the grant's scope: that refusal is on the trail.
+        Assert.Equal(AccessCheckResult.Denied, await CheckAsync(mia.Email, Scenario.ResourceGroup + "-other"));
+        var recorded = Assert.Single(await _f.Db(db => db.AccessEvents.AsNoTracking().Where(e => e.RequestId == filed.Id).ToListAsync()));
+        Assert.Equal("Refused: the resource is outside the approved scope", recorded.Reason);
+    }
+
+    [Fact]
     public async Task Other_engineers_and_resources_outside_the_grant_are_not_allowed()
     {
         await ApprovedAsync();

@@ -181,6 +181,41 @@ public sealed class ServicePrincipalServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_resource_group_is_the_same_group_in_any_case_as_Azure_takes_it()
+    {
+        // SQLite's = took "shared-RG" beside "Shared-rg" for a new group: a second row, and no location check.
+        await Sp(Carol, s => s.CreateAsync(SpTestData.Command("sp-1", "Shared-rg")));
+
+        var moved = SpTestData.Command("sp-2", "SHARED-RG") with { Location = "westeurope" };
+        var ex = await Assert.ThrowsAsync<InputValidationException>(() => Sp(Carol, s => s.CreateAsync(moved)));
+        Assert.Contains("'Shared-rg' already exists in eastus2", Assert.Single(ex.Errors["Location"]));
+
+        await Sp(Carol, s => s.CreateAsync(SpTestData.Command("sp-3", "shared-RG")));
+        await Sp(Carol, s => s.CreateAsync(SpTestData.Command("sp-4", "sHARED-rG") with { ResourceGroupMode = ResourceGroupMode.Existing, Location = "" }));
+
+        // One group, under the name it was made with; every principal scoped to it by that name.
+        Assert.Equal("Shared-rg", Assert.Single(await Sp(Carol, s => s.ListResourceGroupsAsync(SpTestData.Subscription))).Name);
+        var principals = await _f.Db(db => db.ServicePrincipals.OrderBy(p => p.DisplayName).ToListAsync());
+        Assert.Equal(["sp-1", "sp-3", "sp-4"], principals.Select(p => p.DisplayName));
+        Assert.All(principals, p => Assert.Equal(($"/subscriptions/{SpTestData.Subscription}/resourceGroups/Shared-rg", "Shared-rg"), (p.Scopes, p.ResourceGroupName)));
+    }
+
+    [Fact]
+    public async Task A_name_with_letters_outside_ASCII_is_taken_in_any_case()
+    {
+        // SQLite's lower() folds only A–Z: "ÄRGER-sp" was not "ärger-sp" there, and a second principal of that name was made.
+        var first = await Sp(Carol, s => s.CreateAsync(SpTestData.Command("ÄRGER-sp")));
+
+        var ex = await Assert.ThrowsAsync<ConflictException>(() => Sp(Carol, s => s.CreateAsync(SpTestData.Command("ärger-SP"))));
+
+        Assert.Contains("'ärger-SP' already exists", ex.Message);
+        Assert.Equal(Guid.Parse(first.AppId), Assert.Single(await _f.Db(db => db.ServicePrincipals.Select(p => p.AppId).ToListAsync())));
+        // Another name that differs by an accent is another name.
+        await Sp(Carol, s => s.CreateAsync(SpTestData.Command("ARGER-sp")));
+        Assert.Equal(2, await _f.Db(db => db.ServicePrincipals.CountAsync()));
+    }
+
+    [Fact]
     public async Task The_service_validates_again_whatever_the_page_let_through()
     {
         var bad = SpTestData.Command("", "bad name.") with { SubscriptionId = "not-a-guid", Location = "mars" };
