@@ -28,6 +28,9 @@ public sealed class ApprovalBurst
     /// <summary>Why actions were retried (the first line of each failure), for the test's output.</summary>
     public ConcurrentQueue<string> Failures { get; } = new();
 
+    /// <summary>Requests a page already showed decided when the approver opened them, for the test's output.</summary>
+    public ConcurrentQueue<string> Found { get; } = new();
+
     /// <summary>How long one approver keeps trying one request: generous, the build machine may be far busier than two cores suggest.</summary>
     private static readonly TimeSpan PerDecision = TimeSpan.FromSeconds(120);
     private const float ActionTimeout = 15_000;
@@ -49,9 +52,14 @@ public sealed class ApprovalBurst
                     await page.WaitForSelectorAsync("[data-interactive=true]", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached, Timeout = ActionTimeout });
                     var status = page.ByTestId("request-status");
                     var shown = await status.InnerTextAsync(new LocatorInnerTextOptions { Timeout = ActionTimeout });
+                    // Only what the page shows of this request counts as reported, whatever else the browser was doing.
+                    var showing = (await page.ByTestId("request-id").InnerTextAsync(new LocatorInnerTextOptions { Timeout = ActionTimeout })).Trim();
+                    if (showing != planned.RequestId.ToString())
+                        throw new PlaywrightException($"{page.Url} shows request {showing}, not {planned.RequestId}.");
                     if (!shown.Contains("Customer Notified", StringComparison.Ordinal))
                     {
                         // Decided by an earlier attempt whose page died before it could show it.
+                        Found.Enqueue($"{planned.Approver} found {planned.RequestId:N} {shown.Trim()} on opening it at {page.Url}");
                         Seen(planned, shown.Contains("Approved", StringComparison.Ordinal) ? AccessRequestStatus.Approved : AccessRequestStatus.Denied, viaVictim);
                         break;
                     }

@@ -297,6 +297,7 @@ public sealed class MultiInstanceTests(MultiInstancePortal portal, ITestOutputHe
             $"emails lost {tally.LostEmails}, doubled {tally.DoubledEmails} ({emails} .eml files, {reclaimed} messages re-claimed after the kill, outbox drained in {drained.TotalSeconds:0.0} s); " +
             $"{plan.Count} planned decisions, fault-suite problems {problems.Count}");
         foreach (var failure in burst.Failures) output.WriteLine("retried: " + failure);
+        foreach (var found in burst.Found) output.WriteLine("found decided: " + found);
         Assert.True(problems.Count == 0, $"{problems.Count} problem(s) after the SIGKILL:\n" + string.Join('\n', problems.Take(30)));
         Assert.Equal((0, 0, 0, 0, 0, 0), (tally.LostDecisions, tally.DoubledDecisions, tally.LostAudit, tally.DoubledAudit, tally.LostEmails, tally.DoubledEmails));
     }
