@@ -59,7 +59,8 @@ public sealed class ApprovalBurst
                     if (!shown.Contains("Customer Notified", StringComparison.Ordinal))
                     {
                         // Decided by an earlier attempt whose page died before it could show it.
-                        Found.Enqueue($"{planned.Approver} found {planned.RequestId:N} {shown.Trim()} on opening it at {page.Url}");
+                        var decision = string.Join(" ", await page.ByTestId("decision").AllInnerTextsAsync());
+                        Found.Enqueue($"{planned.Approver} found {planned.RequestId:N} {shown.Trim()} on opening it at {page.Url} ({decision})");
                         Seen(planned, shown.Contains("Approved", StringComparison.Ordinal) ? AccessRequestStatus.Approved : AccessRequestStatus.Denied, viaVictim);
                         break;
                     }
