@@ -34,7 +34,22 @@ public sealed class AzuriteServer : IAsyncLifetime
             await RunAsync("npm", ["install", "--prefix", prefix, $"azurite@{version}", "--no-audit", "--no-fund", "--silent"], TimeSpan.FromMinutes(10));
 
         Directory.CreateDirectory(_data);
-        Port = FreePort();
+        // A free port is only free until somebody takes it: another server started by a parallel test class may bind it
+        // between our probe and Azurite's bind, and then answer in Azurite's place (seen once: "the response ended
+        // prematurely", then "connection refused"). Azurite counts as up when it says it listens; if it exits, it could not
+        // bind, and it starts again on another port.
+        for (var attempt = 1; ; attempt++)
+        {
+            Port = FreePort();
+            if (await StartAsync(package) is not { } failure) return;
+            if (attempt == 3) throw new InvalidOperationException($"Azurite did not start on 127.0.0.1 in 3 attempts: {failure}");
+        }
+    }
+
+    /// <summary>Starts Azurite on <see cref="Port"/>: null once it listens there, else why not (it exited, or did not say it listens).</summary>
+    private async Task<string?> StartAsync(string package)
+    {
+        lock (_output) _output.Clear();
         var start = new ProcessStartInfo("node")
         {
             RedirectStandardOutput = true,
@@ -44,32 +59,32 @@ public sealed class AzuriteServer : IAsyncLifetime
         foreach (var a in new[] { Path.Combine(package, "dist", "src", "blob", "main.js"), "--blobHost", "127.0.0.1", "--blobPort", Port.ToString(),
                      "--location", _data, "--skipApiVersionCheck", "--loose", "--disableTelemetry" })
             start.ArgumentList.Add(a);
-        _process = Process.Start(start) ?? throw new InvalidOperationException("node did not start");
-        _process.OutputDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
-        _process.ErrorDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        var process = Process.Start(start) ?? throw new InvalidOperationException("node did not start");
+        process.OutputDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
 
+        var listening = $"successfully listens on http://127.0.0.1:{Port}";
         var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
+        while (DateTime.UtcNow < deadline)
         {
-            try
-            {
-                using var probe = new TcpClient();
-                await probe.ConnectAsync(IPAddress.Loopback, Port);
-                return;
-            }
-            catch (SocketException) when (DateTime.UtcNow < deadline && !_process.HasExited)
-            {
-                await Task.Delay(200);
-            }
-            catch (SocketException)
-            {
-                string output;
-                lock (_output) output = _output.ToString();
-                throw new InvalidOperationException($"Azurite did not listen on 127.0.0.1:{Port}: {output}");
-            }
+            lock (_output)
+                if (_output.ToString().Contains(listening, StringComparison.Ordinal))
+                {
+                    _process = process;
+                    return null;
+                }
+            if (process.HasExited) break;
+            await Task.Delay(100);
         }
+        if (!process.HasExited)
+        {
+            process.Kill();
+            await process.WaitForExitAsync();
+        }
+        process.Dispose();
+        lock (_output) return $"port {Port}: {_output}";
     }
 
     public async Task DisposeAsync()
