@@ -30,12 +30,7 @@ public sealed class LiveUpdateTests : PortalPageTest
 
     public LiveUpdateTests()
     {
-        var real = Services.Last(d => d.ServiceType == typeof(ILockboxDbContextFactory));
-        Services.Remove(real);
-        Services.AddSingleton(real.ImplementationType!);
-        Services.AddSingleton<ILockboxDbContextFactory>(sp => new CountingFactory(
-            (ILockboxDbContextFactory)sp.GetRequiredService(real.ImplementationType!),
-            () => { if (Renderer.Dispatcher.CheckAccess()) Interlocked.Increment(ref _loads); }));
+        WrapDbContextFactory(real => new CountingFactory(real, () => { if (Renderer.Dispatcher.CheckAccess()) Interlocked.Increment(ref _loads); }));
         Services.AddSingleton<IWebHostEnvironment>(new Environment()); // the menu reads it; nothing else here does
     }
 

@@ -4,7 +4,6 @@ using LockboxPortal.Application.Persistence;
 using LockboxPortal.Infrastructure.Demo;
 using LockboxPortal.Web.Components.Pages.Lockbox;
 using LockboxPortal.Web.Tests.Support;
-using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 
 namespace LockboxPortal.Web.Tests.Lockbox;
@@ -19,11 +18,7 @@ public sealed class RequestPageNavigationTests : PortalPageTest
 
     public RequestPageNavigationTests()
     {
-        var real = Services.Last(d => d.ServiceType == typeof(ILockboxDbContextFactory));
-        Services.Remove(real);
-        Services.AddSingleton(real.ImplementationType!);
-        Services.AddSingleton<ILockboxDbContextFactory>(sp => new HeldFactory(
-            (ILockboxDbContextFactory)sp.GetRequiredService(real.ImplementationType!), () => _hold?.Task ?? Task.CompletedTask));
+        WrapDbContextFactory(real => new HeldFactory(real, () => _hold?.Task ?? Task.CompletedTask));
     }
 
     [Fact]

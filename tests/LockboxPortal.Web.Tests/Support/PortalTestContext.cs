@@ -47,6 +47,18 @@ public abstract class PortalTestContext : BunitContext, IAsyncLifetime
         Auth = AddAuthorization();
     }
 
+    /// <summary>
+    /// Puts <paramref name="wrap"/> around the real database context factory, for a test that counts or holds the
+    /// work a page starts. Call it from the test's constructor, before the service provider is built.
+    /// </summary>
+    protected void WrapDbContextFactory(Func<ILockboxDbContextFactory, ILockboxDbContextFactory> wrap)
+    {
+        var real = Services.Last(d => d.ServiceType == typeof(ILockboxDbContextFactory));
+        Services.Remove(real);
+        Services.AddSingleton(real.ImplementationType!);
+        Services.AddSingleton<ILockboxDbContextFactory>(sp => wrap((ILockboxDbContextFactory)sp.GetRequiredService(real.ImplementationType!)));
+    }
+
     protected FakeTimeProvider Time { get; } = new(PortalFixture.Start);
     private string DatabasePath => Path.Combine(_directory, "lockbox.db");
     private bool IsSqlServer => Configuration["Database:Provider"] == "SqlServer";
