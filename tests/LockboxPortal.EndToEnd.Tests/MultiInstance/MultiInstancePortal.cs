@@ -82,7 +82,8 @@ public sealed class MultiInstancePortal : IAsyncLifetime
         });
     }
 
-    private Dictionary<string, string> Settings() => new()
+    /// <summary>The settings every instance runs with: the shared database, Redis and mail folder.</summary>
+    public Dictionary<string, string> Settings() => new()
     {
         ["Database:Provider"] = "Sqlite",
         ["ConnectionStrings:Lockbox"] = Data.ConnectionString,

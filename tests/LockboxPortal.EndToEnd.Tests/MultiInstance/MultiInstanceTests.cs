@@ -235,6 +235,24 @@ public sealed class MultiInstanceTests(MultiInstancePortal portal, ITestOutputHe
     }
 
     [Fact]
+    public async Task An_instance_whose_port_was_taken_starts_on_another_and_nothing_else_answers_for_it()
+    {
+        // Another server took the port the instance was given (as a parallel test's server may between "free" and bind).
+        using var squatter = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        squatter.Start();
+        var taken = ((System.Net.IPEndPoint)squatter.LocalEndpoint).Port;
+        var ports = new Queue<int>([taken, PortalProcess.FreePort()]);
+
+        await using var instance = await PortalProcess.StartAsync("D", portal.Settings(), TimeSpan.FromSeconds(60), ports.Dequeue);
+
+        Assert.NotEqual(taken, instance.Port);
+        Assert.Empty(ports);
+        Assert.Equal(1, instance.Count($"Now listening on: {instance.BaseUrl}"));
+        using var http = new HttpClient();
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await http.GetAsync($"{instance.BaseUrl}/health/live")).StatusCode);
+    }
+
+    [Fact]
     public async Task A_SIGKILL_during_an_approval_burst_moves_its_users_to_another_instance_and_loses_or_doubles_nothing()
     {
         var contosoTicket = await portal.Data.OpenTicketAsync(Uma);

@@ -35,12 +35,33 @@ public sealed class PortalProcess : IAsyncDisposable
 
     public string Tail(int lines = 40) => string.Join('\n', Output.TakeLast(lines));
 
-    /// <summary>Starts the instance and waits until <c>/health/live</c> answers (or the process exits, which fails with its output).</summary>
-    public static async Task<PortalProcess> StartAsync(string name, IReadOnlyDictionary<string, string> settings, TimeSpan timeout)
+    /// <summary>
+    /// Starts the instance and waits until it says it listens on its port and <c>/health/live</c> answers (or the
+    /// process exits, which fails with its output). A free port is only free until somebody takes it: when another
+    /// server bound it first, the instance starts again on another port, and nothing else answering there counts.
+    /// </summary>
+    /// <param name="pickPort">Where the next attempt listens: a free loopback port unless a test says otherwise.</param>
+    public static async Task<PortalProcess> StartAsync(string name, IReadOnlyDictionary<string, string> settings, TimeSpan timeout,
+        Func<int>? pickPort = null)
     {
         if (!File.Exists(PortalAssemblyPath))
             throw new InvalidOperationException($"The portal is not built at {PortalAssemblyPath}; build LockboxPortal.sln first.");
-        var port = FreePort();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(name, settings, timeout, (pickPort ?? FreePort)());
+            }
+            catch (PortTakenException) when (attempt < 3)
+            {
+            }
+        }
+    }
+
+    private sealed class PortTakenException(string message) : InvalidOperationException(message);
+
+    private static async Task<PortalProcess> StartOnceAsync(string name, IReadOnlyDictionary<string, string> settings, TimeSpan timeout, int port)
+    {
         var start = new ProcessStartInfo(DotnetHost())
         {
             WorkingDirectory = Path.GetDirectoryName(PortalAssemblyPath)!,
@@ -69,10 +90,16 @@ public sealed class PortalProcess : IAsyncDisposable
         while (clock.Elapsed < timeout)
         {
             if (process.HasExited)
-                throw new InvalidOperationException($"Portal {name} exited at start with code {process.ExitCode}:\n{portal.Tail()}");
+            {
+                await process.WaitForExitAsync(); // the last lines of its output
+                var message = $"Portal {name} exited at start with code {process.ExitCode}:\n{portal.Tail()}";
+                if (portal.Count("already in use") > 0) throw new PortTakenException(message); // the portal says so, and exits with 2
+                throw new InvalidOperationException(message);
+            }
             try
             {
-                if ((await http.GetAsync($"{portal.BaseUrl}/health/live")).StatusCode == HttpStatusCode.OK) return portal;
+                if (portal.Count($"Now listening on: {portal.BaseUrl}") > 0
+                    && (await http.GetAsync($"{portal.BaseUrl}/health/live")).StatusCode == HttpStatusCode.OK) return portal;
             }
             catch (HttpRequestException) { }
             catch (TaskCanceledException) { }
@@ -104,7 +131,7 @@ public sealed class PortalProcess : IAsyncDisposable
         return Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet";
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -27,6 +27,14 @@ public sealed class AccessCheckTests : IAsyncLifetime
         return await _f.Lockbox(Carol, s => s.ApproveAsync(r.Id, new ApproveCommand()));
     }
 
+    /// <summary>A request of <paramref name="engineer"/> (Mia under another address), approved by Carol.</summary>
+    private async Task<AccessRequestDto> ApprovedAsync(LockboxPortal.Infrastructure.Demo.DemoPersona engineer)
+    {
+        var ticket = await _f.OpenTicketAsync(Uma);
+        var filed = await _f.FileAsync(engineer, Scenario.Request(ticket.Number, TimeSpan.FromHours(2)));
+        return await _f.Lockbox(Carol, s => s.ApproveAsync(filed.Id, new ApproveCommand()));
+    }
+
     [Fact]
     public async Task Active_grant_allows_its_engineer_on_the_granted_resource_and_below()
     {
@@ -46,9 +54,7 @@ public sealed class AccessCheckTests : IAsyncLifetime
         // Lower-cased, the two are one ("k"), so the query's lower() took it for Mia's: they are two addresses, and the
         // portal's comparison ignoring case (Unicode simple case folding, not lower-casing) keeps them apart.
         var mia = Mia with { Email = "mia.kim@support.microsoft.com" };
-        var ticket = await _f.OpenTicketAsync(Uma);
-        var filed = await _f.FileAsync(mia, Scenario.Request(ticket.Number, TimeSpan.FromHours(2)));
-        await _f.Lockbox(Carol, s => s.ApproveAsync(filed.Id, new ApproveCommand()));
+        await ApprovedAsync(mia);
 
         var kelvin = mia.Email.Replace('k', '\u212A');
         Assert.Equal(mia.Email, kelvin.ToLowerInvariant());
@@ -62,9 +68,7 @@ public sealed class AccessCheckTests : IAsyncLifetime
         // SQLite's lower() folds only A–Z, so "JOSÉ" lower-cased by the database stayed "josÉ" and the engineer's own
         // address, asked in small letters, was refused on SQLite and allowed on SQL Server.
         var jose = Mia with { Email = "JOSÉ.ÅSTRÖM@support.microsoft.com" };
-        var ticket = await _f.OpenTicketAsync(Uma);
-        var filed = await _f.FileAsync(jose, Scenario.Request(ticket.Number, TimeSpan.FromHours(2)));
-        await _f.Lockbox(Carol, s => s.ApproveAsync(filed.Id, new ApproveCommand()));
+        var filed = await ApprovedAsync(jose);
 
         Assert.Equal(filed.Id, (await CheckAsync("josé.åström@support.microsoft.com", Scenario.ResourceGroup)).RequestId);
         Assert.Equal(filed.Id, (await CheckAsync("José.Åström@Support.Microsoft.com", Scenario.ResourceGroup)).RequestId);
@@ -78,9 +82,7 @@ public sealed class AccessCheckTests : IAsyncLifetime
         // The database narrows the candidates with a pattern that also finds the real address (the Kelvin sign becomes a
         // wildcard); the answer and the trail both decide in .NET, so the refusal is not recorded as a check of Mia's grant.
         var mia = Mia with { Email = "mia.kim@support.microsoft.com" };
-        var ticket = await _f.OpenTicketAsync(Uma);
-        var filed = await _f.FileAsync(mia, Scenario.Request(ticket.Number, TimeSpan.FromHours(2)));
-        await _f.Lockbox(Carol, s => s.ApproveAsync(filed.Id, new ApproveCommand()));
+        var filed = await ApprovedAsync(mia);
 
         Assert.Equal(AccessCheckResult.Denied, await CheckAsync(mia.Email.Replace('k', '\u212A'), Scenario.ResourceGroup + "-other"));
         Assert.Empty(await _f.Db(db => db.AccessEvents.AsNoTracking().Where(e => e.RequestId == filed.Id).ToListAsync()));
