@@ -120,8 +120,7 @@ public sealed class AuditService(ILockboxDbContextFactory dbFactory, ICurrentUse
         {
             var actor = query.Actor.Trim();
             if (actor.Length > 100) actor = actor[..100];
-            var like = Common.LikePattern.Containing(actor);
-            q = q.Where(e => EF.Functions.Like(e.Actor, like, Common.LikePattern.Escape));
+            q = q.Where(Common.TextSearch.Containing<AuditEntry>(db, actor, null, e => e.Actor));
         }
         if (query.From?.ToUniversalTime() is { } from) q = q.Where(e => e.OccurredAt >= from);
         if (query.To?.ToUniversalTime() is { } to) q = q.Where(e => e.OccurredAt < to);

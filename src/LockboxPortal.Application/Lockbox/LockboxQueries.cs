@@ -94,12 +94,8 @@ public sealed class LockboxQueries(ILockboxDbContextFactory dbFactory, ICurrentU
         {
             var s = query.Search.Trim();
             if (s.Length > 100) s = s[..100];
-            var like = Common.LikePattern.Containing(s);
-            q = q.Where(r => r.TicketNumber.StartsWith(s)
-                || EF.Functions.Like(r.EngineerName, like, Common.LikePattern.Escape)
-                || EF.Functions.Like(r.EngineerEmail, like, Common.LikePattern.Escape)
-                || EF.Functions.Like(r.Justification, like, Common.LikePattern.Escape)
-                || EF.Functions.Like(r.ResourceIds, like, Common.LikePattern.Escape));
+            q = q.Where(Common.TextSearch.Containing<AccessRequest>(db, s, r => r.TicketNumber.StartsWith(s),
+                r => r.EngineerName, r => r.EngineerEmail, r => r.Justification, r => r.ResourceIds));
         }
         return q;
     }

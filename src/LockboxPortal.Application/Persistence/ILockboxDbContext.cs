@@ -54,6 +54,12 @@ public interface ILockboxDbContext : IAsyncDisposable
     /// </summary>
     Task<T> InWriteTransactionAsync<T>(Func<CancellationToken, Task<T>> unit, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Whether the provider's LIKE ignores case for A–Z only (SQLite), where SQL Server's collation ignores it for every
+    /// letter: searches then match other text with <see cref="Common.TextSearch"/>.
+    /// </summary>
+    bool LikeFoldsOnlyAscii { get; }
+
     /// <summary>Whether the write failed on a unique index or key (another writer holds that value), as the provider reports it.</summary>
     bool IsUniqueConstraintViolation(DbUpdateException exception);
 

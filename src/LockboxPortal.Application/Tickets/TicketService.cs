@@ -78,8 +78,7 @@ public sealed class TicketService(
         {
             var s = query.Search.Trim();
             if (s.Length > 100) s = s[..100];
-            var like = Common.LikePattern.Containing(s);
-            q = q.Where(t => t.Number.StartsWith(s) || EF.Functions.Like(t.Title, like, Common.LikePattern.Escape));
+            q = q.Where(Common.TextSearch.Containing<SupportTicket>(db, s, t => t.Number.StartsWith(s), t => t.Title));
         }
         var total = await q.CountAsync(ct);
         var rows = await q.OrderByDescending(t => t.CreatedAt).ThenBy(t => t.Id)

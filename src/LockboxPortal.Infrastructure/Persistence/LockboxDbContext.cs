@@ -35,6 +35,14 @@ public partial class LockboxDbContext(DbContextOptions<LockboxDbContext> options
         }
     }
 
-    protected override void OnModelCreating(ModelBuilder modelBuilder) =>
+    public bool LikeFoldsOnlyAscii => Database.IsSqlite();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(LockboxDbContext).Assembly);
+        // The function each SQLite connection is given on opening (SqliteConnectionSettingsInterceptor).
+        if (Database.IsSqlite())
+            modelBuilder.HasDbFunction(typeof(Application.Common.TextSearch).GetMethod(nameof(Application.Common.TextSearch.LikeIgnoringCase))!)
+                .HasName(SqliteUnicodeLike.FunctionName);
+    }
 }
