@@ -71,9 +71,10 @@ public sealed class GrantService(
         var engineers = GatewayEngineer.Candidates(db.AccessRequests.AsNoTracking().Where(r => r.TenantId == query.TenantId), engineer);
         var q = engineers.Where(r => r.AccessStartsAt <= now).Where(AccessRequestLifecycle.HasStatus(AccessRequestStatus.Approved, now));
 
-        var candidates = await q.Select(r => new { r.Id, r.EngineerEmail, r.ScopeKind, r.SubscriptionId, r.ResourceIds, r.AccessEndsAt }).Take(100).ToListAsync(ct);
+        // The engineer's own grants decide (at most 100 of them): the database's candidates may hold others' grants too.
+        var candidates = await q.Select(r => new { r.Id, r.EngineerEmail, r.ScopeKind, r.SubscriptionId, r.ResourceIds, r.AccessEndsAt })
+            .AsAsyncEnumerable().Where(r => GatewayEngineer.Filed(r.EngineerEmail, engineer)).Take(100).ToListAsync(ct);
         var match = candidates
-            .Where(r => GatewayEngineer.Filed(r.EngineerEmail, engineer))
             .Where(r => GrantScope.Covers(r.ScopeKind, r.SubscriptionId,
                 r.ResourceIds.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), query.ResourceId))
             .OrderByDescending(r => r.AccessEndsAt)

@@ -233,8 +233,9 @@ public sealed class AccessTrailService(
             var now = time.GetUtcNow();
             var started = GatewayEngineer.Candidates(db.AccessRequests.AsNoTracking().Where(r => r.TenantId == query.TenantId), engineer)
                 .Where(r => r.AccessStartsAt != null);
-            var grants = (await started.OrderByDescending(r => r.AccessEndsAt).Take(20).ToListAsync(ct))
-                .Where(r => GatewayEngineer.Filed(r.EngineerEmail, engineer)).ToList();
+            // The engineer's own 20 latest: the database's candidates may hold other engineers' grants too.
+            var grants = await started.OrderByDescending(r => r.AccessEndsAt).AsAsyncEnumerable()
+                .Where(r => GatewayEngineer.Filed(r.EngineerEmail, engineer)).Take(20).ToListAsync(ct);
             if (About(grants, query, result, now) is not ({ } about, var reason)) return;
             await db.InTransactionAsync(_ =>
             {

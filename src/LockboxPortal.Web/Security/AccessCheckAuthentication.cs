@@ -186,10 +186,14 @@ internal sealed class AccessCheckOptionsValidator : IValidateOptions<AccessCheck
                 problems.Add($"{key}:Name must be at most {MaxNameLength} characters, without control characters or a leading or trailing space.");
             else if (!names.TryAdd(client.Name, i))
                 problems.Add($"{key}:Name '{client.Name}' is also the name of {section}:Clients:{names[client.Name]} (names are compared ignoring case); give each client its own.");
-            if (!string.IsNullOrWhiteSpace(client.ClientId) && !clientIds.TryAdd(client.ClientId.Trim(), i))
-                problems.Add($"{key}:ClientId is also the client id of {section}:Clients:{clientIds[client.ClientId.Trim()]}; a token of that application would sign in as the first only.");
-            // Never the key itself in the message: it is a secret.
-            if (!string.IsNullOrEmpty(client.ApiKey) && !apiKeys.TryAdd(client.ApiKey, i))
+            if (!string.IsNullOrEmpty(client.ClientId) && client.ClientId.Trim().Length != client.ClientId.Length)
+                problems.Add($"{key}:ClientId starts or ends with a space: no token's client id would match it.");
+            else if (!string.IsNullOrWhiteSpace(client.ClientId) && !clientIds.TryAdd(client.ClientId, i))
+                problems.Add($"{key}:ClientId is also the client id of {section}:Clients:{clientIds[client.ClientId]}; a token of that application would sign in as the first only.");
+            // Never the key itself in a message: it is a secret.
+            if (!string.IsNullOrEmpty(client.ApiKey) && client.ApiKey.Trim().Length != client.ApiKey.Length)
+                problems.Add($"{key}:ApiKey starts or ends with a space: an HTTP header drops it, so no call would match the key.");
+            else if (!string.IsNullOrEmpty(client.ApiKey) && !apiKeys.TryAdd(client.ApiKey, i))
                 problems.Add($"{key}:ApiKey is also the API key of {section}:Clients:{apiKeys[client.ApiKey]}; give each client its own key.");
         }
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);

@@ -93,6 +93,7 @@ public sealed class PortalProcess : IAsyncDisposable
             {
                 await process.WaitForExitAsync(); // the last lines of its output
                 var message = $"Portal {name} exited at start with code {process.ExitCode}:\n{portal.Tail()}";
+                await portal.DisposeAsync();
                 if (portal.Count("already in use") > 0) throw new PortTakenException(message); // the portal says so, and exits with 2
                 throw new InvalidOperationException(message);
             }

@@ -78,11 +78,8 @@ public sealed class AzuriteServer : IAsyncLifetime
             if (process.HasExited) break;
             await Task.Delay(100);
         }
-        if (!process.HasExited)
-        {
-            process.Kill();
-            await process.WaitForExitAsync();
-        }
+        if (!process.HasExited) process.Kill();
+        await process.WaitForExitAsync(); // and its last lines of output
         process.Dispose();
         lock (_output) return $"port {Port}: {_output}";
     }

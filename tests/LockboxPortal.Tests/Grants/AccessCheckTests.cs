@@ -94,6 +94,25 @@ public sealed class AccessCheckTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Later_grants_of_addresses_alike_to_the_database_do_not_crowd_out_the_engineers_own()
+    {
+        // "jörg@…" reaches the database as the pattern "j%rg@…", which also finds "jxrg@…", "jyrg@…": 21 such grants,
+        // all ending after Jörg's, came before his among the 20 latest the trail looked at, and his refusal went unrecorded.
+        var jorg = Mia with { Email = "jörg@support.microsoft.com" };
+        var own = await ApprovedAsync(jorg);
+        for (var i = 0; i < 21; i++)
+        {
+            _f.Time.Advance(TimeSpan.FromMinutes(1));
+            await ApprovedAsync(Mia with { Email = $"j{(char)('a' + i)}rg@support.microsoft.com" });
+        }
+
+        Assert.Equal(own.Id, (await CheckAsync(jorg.Email.ToUpperInvariant(), Scenario.ResourceGroup)).RequestId);
+        Assert.Equal(AccessCheckResult.Denied, await CheckAsync(jorg.Email, Scenario.ResourceGroup + "-other"));
+        var trail = await _f.Db(db => db.AccessEvents.AsNoTracking().Where(e => e.RequestId == own.Id).ToListAsync());
+        Assert.Equal(["Allowed: an active grant covers the resource", "Refused: the resource is outside the approved scope"], trail.Select(e => e.Reason).Order());
+    }
+
+    [Fact]
     public async Task Other_engineers_and_resources_outside_the_grant_are_not_allowed()
     {
         await ApprovedAsync();

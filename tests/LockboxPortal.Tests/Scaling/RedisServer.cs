@@ -76,6 +76,7 @@ public sealed class RedisServer : IAsyncLifetime
             }
             await Task.Delay(50);
         }
+        await KillAsync();
         throw new InvalidOperationException($"redis-server did not say it was ready on port {Port} within 10 s: {Said()}");
     }
 

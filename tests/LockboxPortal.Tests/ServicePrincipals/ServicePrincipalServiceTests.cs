@@ -201,6 +201,27 @@ public sealed class ServicePrincipalServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task One_group_kept_under_two_cases_by_an_older_database_resolves_to_the_oldest()
+    {
+        // Before names were compared ignoring case, SQLite could keep one Azure group twice; the answer must not vary.
+        await _f.Db(async db =>
+        {
+            foreach (var (name, location, minutes) in new[] { ("prod-rg", "westeurope", 5), ("Prod-RG", "eastus2", 0) })
+                db.ResourceGroups.Add(new LockboxPortal.Domain.ServicePrincipals.ResourceGroup
+                {
+                    Id = Guid.NewGuid(), TenantId = ContosoTenant, SubscriptionId = SpTestData.Subscription, Name = name,
+                    Location = location, CreatedAt = PortalFixture.Start.AddMinutes(minutes), CreatedByName = "Carol Diaz",
+                });
+            return await db.SaveChangesAsync();
+        });
+
+        await Sp(Carol, s => s.CreateAsync(SpTestData.Command("sp-1", "PROD-rg") with { ResourceGroupMode = ResourceGroupMode.Existing, Location = "" }));
+
+        var principal = await _f.Db(db => db.ServicePrincipals.SingleAsync());
+        Assert.Equal("Prod-RG", principal.ResourceGroupName);
+    }
+
+    [Fact]
     public async Task A_name_with_letters_outside_ASCII_is_taken_in_any_case()
     {
         // SQLite's lower() folds only A–Z: "ÄRGER-sp" was not "ärger-sp" there, and a second principal of that name was made.

@@ -70,6 +70,29 @@ public sealed class RequestPageNavigationTests : PortalPageTest
         Assert.DoesNotContain("Ticket not found", cut.Markup);
     }
 
+    [Fact]
+    public async Task A_ticket_load_that_ends_after_a_newer_one_changes_nothing()
+    {
+        var first = await OpenTicketAsync(DemoPersonas.Uma);
+        var second = await OpenTicketAsync(DemoPersonas.Uma);
+        SignInAs(DemoPersonas.Carol);
+        var cut = Render<LockboxPortal.Web.Components.Pages.Tickets.TicketDetails>(p => p.Add(x => x.Id, first.Id));
+        cut.WaitForAssertion(() => Assert.Contains(first.Number, cut.Markup));
+
+        // A missing ticket's load is held; the second ticket's, started after it, finishes first.
+        var slow = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _hold = slow;
+        cut.Render(p => p.Add(x => x.Id, Guid.NewGuid()));
+        _hold = null;
+        cut.Render(p => p.Add(x => x.Id, second.Id));
+        cut.WaitForAssertion(() => Assert.Contains(second.Number, cut.Markup));
+
+        slow.SetResult();
+        await Task.Delay(200); // the held load's "not found" has had its time
+        cut.WaitForAssertion(() => Assert.Contains(second.Number, cut.Markup));
+        Assert.DoesNotContain("Ticket not found", cut.Markup);
+    }
+
     private sealed class HeldFactory(ILockboxDbContextFactory inner, Func<Task> hold) : ILockboxDbContextFactory
     {
         public async Task<ILockboxDbContext> CreateDbContextAsync(CancellationToken cancellationToken = default)

@@ -89,6 +89,16 @@ public sealed class AccessCheckOptionsTests
         Assert.Contains("AccessCheck:Clients:1:ClientId is also the client id of AccessCheck:Clients:0", message);
     }
 
+    [Theory]
+    [InlineData(" 6d3b0000-0000-4000-8000-000000000001", null)]
+    [InlineData(null, "key-with-a-space ")]
+    public void A_client_id_or_key_with_an_outer_space_is_refused(string? clientId, string? apiKey)
+    {
+        var message = Refusal(Clients(("gateway", clientId, apiKey)));
+        Assert.Contains("starts or ends with a space", message);
+        Assert.DoesNotContain("key-with-a-space", message);
+    }
+
     [Fact]
     public void Every_problem_is_reported_at_once()
     {
