@@ -71,8 +71,10 @@ public sealed class TextSearchTests : IAsyncLifetime
         var ascii = await Sql("carol");
         Assert.DoesNotContain("lockbox_like", ascii);
         Assert.Contains("LIKE", ascii);
+        // On SQLite only: SQL Server's LIKE already ignores case in every script.
+        var sqlite = await _f.Db(db => Task.FromResult(db.LikeFoldsOnlyAscii));
         var other = await Sql("åsa");
-        Assert.Contains("lockbox_like", other);
-        Assert.DoesNotContain("LIKE", other.Replace("lockbox_like", ""));
+        Assert.Equal(sqlite, other.Contains("lockbox_like"));
+        Assert.Equal(!sqlite, other.Replace("lockbox_like", "").Contains("LIKE"));
     }
 }
