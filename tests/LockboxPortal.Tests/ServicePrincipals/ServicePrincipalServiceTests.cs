@@ -204,7 +204,9 @@ public sealed class ServicePrincipalServiceTests : IAsyncLifetime
     public async Task One_group_kept_under_two_cases_by_an_older_database_resolves_to_the_oldest()
     {
         // Before names were compared ignoring case, SQLite could keep one Azure group twice; the answer must not vary.
-        await _f.Db(async db =>
+        // SQL Server's unique index (its collation ignores case) never let a database hold both.
+        var caseSensitiveIndex = await _f.Db(db => Task.FromResult(db.LikeFoldsOnlyAscii));
+        var saving = _f.Db(async db =>
         {
             foreach (var (name, location, minutes) in new[] { ("prod-rg", "westeurope", 5), ("Prod-RG", "eastus2", 0) })
                 db.ResourceGroups.Add(new LockboxPortal.Domain.ServicePrincipals.ResourceGroup
@@ -214,6 +216,12 @@ public sealed class ServicePrincipalServiceTests : IAsyncLifetime
                 });
             return await db.SaveChangesAsync();
         });
+        if (!caseSensitiveIndex)
+        {
+            await Assert.ThrowsAsync<DbUpdateException>(() => saving);
+            return;
+        }
+        await saving;
 
         await Sp(Carol, s => s.CreateAsync(SpTestData.Command("sp-1", "PROD-rg") with { ResourceGroupMode = ResourceGroupMode.Existing, Location = "" }));
 
