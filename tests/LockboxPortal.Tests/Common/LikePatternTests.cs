@@ -33,6 +33,14 @@ public sealed class LikePatternTests : IAsyncLifetime
     public void Equal_ignoring_case_escapes_ASCII_and_widens_each_run_outside_it(string text, string pattern) =>
         Assert.Equal(pattern, LikePattern.EqualIgnoringCase(text));
 
+    [Theory]
+    [InlineData("åström", "%_str_m%")]
+    [InlineData("50%é", "%50\\%_%")]
+    [InlineData("a\U0001D400_b", "%a_\\_b%")] // a surrogate pair is one character
+    [InlineData("kim", "%kim%")]
+    public void Containing_any_character_outside_ASCII_keeps_ASCII_and_widens_each_other_character(string text, string pattern) =>
+        Assert.Equal(pattern, LikePattern.ContainingAnyCharacterOutsideAscii(text));
+
     [Fact]
     public async Task Equal_ignoring_case_finds_every_value_dotnet_takes_as_equal()
     {

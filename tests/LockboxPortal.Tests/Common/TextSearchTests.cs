@@ -75,6 +75,6 @@ public sealed class TextSearchTests : IAsyncLifetime
         var sqlite = await _f.Db(db => Task.FromResult(db.LikeFoldsOnlyAscii));
         var other = await Sql("åsa");
         Assert.Equal(sqlite, other.Contains("lockbox_like"));
-        Assert.Equal(!sqlite, other.Replace("lockbox_like", "").Contains("LIKE"));
+        Assert.Contains("LIKE", other.Replace("lockbox_like", "")); // SQLite's own LIKE narrows the rows first
     }
 }
