@@ -7,9 +7,9 @@ namespace LockboxPortal.Application.Common;
 /// <summary>
 /// A user's search text found in columns ignoring case, with the same answer on SQLite and SQL Server. SQL Server's
 /// collation ignores case for every letter; SQLite's LIKE folds only A–Z, so "åström" did not find "ÅSTRÖM" there. A
-/// text of ASCII only keeps SQLite's own LIKE (and its speed); any other text is matched on SQLite by
-/// <see cref="LikeIgnoringCase"/>, the same LIKE pattern with Unicode case folding (a function the portal gives each
-/// SQLite connection).
+/// text of ASCII only keeps SQLite's own LIKE (and its speed). Any other text is narrowed on SQLite by its own LIKE with
+/// any one character in place of each character outside ASCII, then decided by <see cref="LikeIgnoringCase"/>, the same
+/// LIKE pattern with Unicode case folding (a function the portal gives each SQLite connection).
 /// </summary>
 public static class TextSearch
 {

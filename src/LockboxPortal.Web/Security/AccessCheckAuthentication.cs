@@ -182,7 +182,8 @@ internal sealed class AccessCheckOptionsValidator : IValidateOptions<AccessCheck
             var key = $"{section}:Clients:{i}";
             if (string.IsNullOrWhiteSpace(client.Name))
                 problems.Add($"{key}:Name is missing: every client needs a name, which its usage events and audit entries carry.");
-            else if (client.Name.Length > MaxNameLength || client.Name.Trim().Length != client.Name.Length || client.Name.Any(char.IsControl))
+            else if (client.Name.Length > MaxNameLength || client.Name.Trim().Length != client.Name.Length
+                     || LockboxPortal.Application.Common.Validation.HasAnyControlCharacter(client.Name))
                 problems.Add($"{key}:Name must be at most {MaxNameLength} characters, without control characters or a leading or trailing space.");
             else if (!names.TryAdd(client.Name, i))
                 problems.Add($"{key}:Name '{client.Name}' is also the name of {section}:Clients:{names[client.Name]} (names are compared ignoring case); give each client its own.");

@@ -2,7 +2,9 @@ using Bunit;
 using LockboxPortal.Application.Lockbox;
 using LockboxPortal.Application.Persistence;
 using LockboxPortal.Infrastructure.Demo;
+using LockboxPortal.Application.Tickets;
 using LockboxPortal.Web.Components.Pages.Lockbox;
+using LockboxPortal.Web.Components.Pages.Tickets;
 using LockboxPortal.Web.Tests.Support;
 using MudBlazor;
 
@@ -52,11 +54,7 @@ public sealed class RequestPageNavigationTests : PortalPageTest
     [Fact]
     public async Task Another_ticket_in_the_same_page_shows_nothing_of_the_last_found_or_not()
     {
-        var first = await OpenTicketAsync(DemoPersonas.Uma);
-        var second = await OpenTicketAsync(DemoPersonas.Uma);
-        SignInAs(DemoPersonas.Carol);
-        var cut = Render<LockboxPortal.Web.Components.Pages.Tickets.TicketDetails>(p => p.Add(x => x.Id, first.Id));
-        cut.WaitForAssertion(() => Assert.Contains(first.Number, cut.Markup));
+        var (first, second, cut) = await TwoTicketsShowingTheFirstAsync();
 
         _hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         cut.Render(p => p.Add(x => x.Id, Guid.NewGuid()));
@@ -73,11 +71,7 @@ public sealed class RequestPageNavigationTests : PortalPageTest
     [Fact]
     public async Task A_ticket_load_that_ends_after_a_newer_one_changes_nothing()
     {
-        var first = await OpenTicketAsync(DemoPersonas.Uma);
-        var second = await OpenTicketAsync(DemoPersonas.Uma);
-        SignInAs(DemoPersonas.Carol);
-        var cut = Render<LockboxPortal.Web.Components.Pages.Tickets.TicketDetails>(p => p.Add(x => x.Id, first.Id));
-        cut.WaitForAssertion(() => Assert.Contains(first.Number, cut.Markup));
+        var (first, second, cut) = await TwoTicketsShowingTheFirstAsync();
 
         // A missing ticket's load is held; the second ticket's, started after it, finishes first.
         var slow = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -91,6 +85,17 @@ public sealed class RequestPageNavigationTests : PortalPageTest
         await Task.Delay(200); // the held load's "not found" has had its time
         cut.WaitForAssertion(() => Assert.Contains(second.Number, cut.Markup));
         Assert.DoesNotContain("Ticket not found", cut.Markup);
+    }
+
+    /// <summary>Two tickets of Contoso, and Carol's ticket page showing the first.</summary>
+    private async Task<(TicketDto First, TicketDto Second, IRenderedComponent<TicketDetails> Page)> TwoTicketsShowingTheFirstAsync()
+    {
+        var first = await OpenTicketAsync(DemoPersonas.Uma);
+        var second = await OpenTicketAsync(DemoPersonas.Uma);
+        SignInAs(DemoPersonas.Carol);
+        var page = Render<TicketDetails>(p => p.Add(x => x.Id, first.Id));
+        page.WaitForAssertion(() => Assert.Contains(first.Number, page.Markup));
+        return (first, second, page);
     }
 
     private sealed class HeldFactory(ILockboxDbContextFactory inner, Func<Task> hold) : ILockboxDbContextFactory
