@@ -73,7 +73,7 @@ public sealed class AzureTokenAcquisitionTests(EntraIdPortal portal) : IClassFix
         var page = await portal.SignInAsync(DirectoryUser.From(DemoPersonas.Carol));
         try
         {
-            await page.WaitForURLAsync($"{portal.BaseUrl}/");
+            await page.WaitForAddressAsync($"{portal.BaseUrl}/");
             await page.GotoAsync($"{portal.BaseUrl}/service-principals/new");
             await PortalServer.WaitForCircuitAsync(page);
             await FillWizardAsync(page, name);
@@ -87,7 +87,7 @@ public sealed class AzureTokenAcquisitionTests(EntraIdPortal portal) : IClassFix
             await PortalServer.ScreenshotAsync(page, "entra-consent-prompt");
             await page.ClickAsync("#accept");
 
-            await page.WaitForURLAsync($"{portal.BaseUrl}/service-principals/new");
+            await page.WaitForAddressAsync($"{portal.BaseUrl}/service-principals/new");
             await PortalServer.WaitForCircuitAsync(page);
             await FillWizardAsync(page, name);
             await page.Locator("[data-testid=wizard-done]").WaitForAsync();

@@ -41,7 +41,7 @@ public sealed class EntraIdSignInRefusalTests(EntraIdPortal portal) : IClassFixt
         var page = await portal.SignInAsync(DirectoryUser.From(DemoPersonas.Uma));
         try
         {
-            await page.WaitForURLAsync(url => url.StartsWith($"{portal.BaseUrl}/signin-refused", StringComparison.Ordinal));
+            await page.WaitForAddressAsync(PageExtensions.StartingWith($"{portal.BaseUrl}/signin-refused"));
             Assert.Null(portal.Provider.TamperNextIdentityToken); // the fault was used, so this is the refusal of that token
             Assert.Contains(explanation, await page.ByTestId("signin-refused-reason").InnerTextAsync());
             Assert.Equal(0, await page.Locator("[data-testid=appbar-user]").CountAsync());

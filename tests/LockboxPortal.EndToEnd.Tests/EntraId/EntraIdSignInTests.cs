@@ -26,7 +26,7 @@ public sealed class EntraIdSignInTests(EntraIdPortal portal) : IClassFixture<Ent
         var page = await portal.SignInAsync(DirectoryUser.From(persona));
         try
         {
-            await page.WaitForURLAsync($"{portal.BaseUrl}/");
+            await page.WaitForAddressAsync($"{portal.BaseUrl}/");
             await PortalServer.WaitForCircuitAsync(page);
             Assert.True(await page.ByTestId(marker).IsVisibleAsync(), because);
             Assert.Contains(persona.Name, await page.ByTestId("appbar-user").InnerTextAsync());
@@ -48,7 +48,7 @@ public sealed class EntraIdSignInTests(EntraIdPortal portal) : IClassFixture<Ent
         var page = await portal.SignInAsync(DirectoryUser.From(DemoPersonas.Carol));
         try
         {
-            await page.WaitForURLAsync($"{portal.BaseUrl}/");
+            await page.WaitForAddressAsync($"{portal.BaseUrl}/");
             await PortalServer.WaitForCircuitAsync(page);
             var sessions = portal.Provider.Sessions.CountFor(DemoPersonas.Carol.Oid);
             Assert.True(sessions >= 1);
@@ -78,7 +78,7 @@ public sealed class EntraIdSignInTests(EntraIdPortal portal) : IClassFixture<Ent
         var page = await portal.SignInAsync(EntraIdPortal.Nora);
         try
         {
-            await page.WaitForURLAsync($"{portal.BaseUrl}/");
+            await page.WaitForAddressAsync($"{portal.BaseUrl}/");
             await PortalServer.WaitForCircuitAsync(page);
             await page.ByTestId("home-norole").WaitForAsync();
             Assert.Contains("without the Lockbox.Engineer role", await page.Locator("body").InnerTextAsync());
@@ -97,7 +97,7 @@ public sealed class EntraIdSignInTests(EntraIdPortal portal) : IClassFixture<Ent
         var page = await portal.SignInAsync(EntraIdPortal.Nils);
         try
         {
-            await page.WaitForURLAsync($"{portal.BaseUrl}/");
+            await page.WaitForAddressAsync($"{portal.BaseUrl}/");
             await PortalServer.WaitForCircuitAsync(page);
             await page.ByTestId("home-admin").WaitForAsync();
             // Lockbox:EnabledForNewTenants is true in this portal.
@@ -117,7 +117,7 @@ public sealed class EntraIdSignInTests(EntraIdPortal portal) : IClassFixture<Ent
         var page = await portal.SignInAsync(EntraIdPortal.Tess);
         try
         {
-            await page.WaitForURLAsync($"{portal.BaseUrl}/signin-refused?reason=tenant-not-allowed");
+            await page.WaitForAddressAsync($"{portal.BaseUrl}/signin-refused?reason=tenant-not-allowed");
             Assert.Contains("not one of the tenants this portal admits", await page.ByTestId("signin-refused-reason").InnerTextAsync());
             Assert.Equal(0L, Scalar("SELECT COUNT(*) FROM Tenants WHERE Id = $id", EntraIdPortal.TailspinTenant));
             Assert.Equal(0L, Scalar("SELECT COUNT(*) FROM UserProfiles WHERE Oid = $id", EntraIdPortal.Tess.Oid));

@@ -117,7 +117,7 @@ public sealed class MultiInstancePortal : IAsyncLifetime
         var page = await context.NewPageAsync();
         await page.GotoAsync($"{baseUrl}/account/signin");
         await page.ClickAsync($"[data-testid=persona-{persona.Key}]");
-        await page.WaitForURLAsync($"{baseUrl}/");
+        await page.WaitForAddressAsync($"{baseUrl}/");
         await PortalServer.WaitForCircuitAsync(page);
         return page;
     }

@@ -125,7 +125,7 @@ public sealed class MultiInstanceTests(MultiInstancePortal portal, ITestOutputHe
         await portal.WaitForListenersAsync("sessions:ended", count: 2);
 
         await onA.ByTestId("sign-out").ClickAsync();
-        await onA.WaitForURLAsync(new Regex("/account/signin"));
+        await onA.WaitForAddressAsync(new Regex("/account/signin"));
 
         var refused = await GetWithCookieAsync(copy, $"{portal.B.BaseUrl}/lockbox", cookie);
         Assert.True(refused.StatusCode is HttpStatusCode.Redirect or HttpStatusCode.Found or HttpStatusCode.Unauthorized,

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.RegularExpressions;
 using LockboxPortal.IdentityProvider;
 using LockboxPortal.Infrastructure.Demo;
 using LockboxPortal.Web.Tests.Support;
@@ -126,7 +127,7 @@ public class EntraIdPortal : IAsyncLifetime
 
     public async Task SubmitLoginAsync(IPage page, DirectoryUser user)
     {
-        await page.WaitForURLAsync(url => url.StartsWith(Provider.Instance, StringComparison.Ordinal) && url.Contains("/oauth2/v2.0/authorize", StringComparison.Ordinal));
+        await page.WaitForAddressAsync(new Regex($"^{Regex.Escape(Provider.Instance)}.*/oauth2/v2\\.0/authorize"));
         await page.FillAsync("#username", user.UserName);
         await page.FillAsync("#password", Provider.Directory.Password);
         await page.ClickAsync("#signin");

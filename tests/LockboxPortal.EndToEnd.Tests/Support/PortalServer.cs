@@ -83,7 +83,7 @@ public sealed class PortalServer : IAsyncLifetime
         var page = await NewPageAsync(width, height, storageState: null, colorScheme);
         await page.GotoAsync($"{BaseUrl}/account/signin");
         await page.ClickAsync($"[data-testid=persona-{persona.Key}]");
-        await page.WaitForURLAsync($"{BaseUrl}/");
+        await page.WaitForAddressAsync($"{BaseUrl}/");
         await WaitForCircuitAsync(page);
         return page;
     }
