@@ -36,10 +36,9 @@ public sealed class AccessibilityTests(PortalServer server)
     [MemberData(nameof(MainPages))]
     public async Task Main_pages_have_no_serious_or_critical_accessibility_violations(string persona, string path, string screenshot)
     {
-        var page = await server.OpenAsAsync(DemoPersonas.Find(persona)!, path);
+        var page = await server.OpenAsAsync(DemoPersonas.Find(persona)!, path, until: WaitUntilState.NetworkIdle);
         try
         {
-            await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
             await PortalServer.ScreenshotAsync(page, screenshot);
             await AssertAccessibleAsync(page);
         }
@@ -57,8 +56,7 @@ public sealed class AccessibilityTests(PortalServer server)
         try
         {
             await page.Context.AddCookiesAsync([new Cookie { Name = ThemePreference.CookieName, Value = "dark", Url = server.BaseUrl }]);
-            await page.OpenAsync(server, path);
-            await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+            await page.OpenAsync(server, path, WaitUntilState.NetworkIdle);
             await Expect(page.ByTestId("theme-toggle")).ToHaveAttributeAsync("aria-label", "Switch to light theme");
             await PortalServer.ScreenshotAsync(page, screenshot + "-dark");
             await AssertAccessibleAsync(page);

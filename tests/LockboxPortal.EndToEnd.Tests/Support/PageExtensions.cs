@@ -5,10 +5,14 @@ namespace LockboxPortal.EndToEnd.Tests.Support;
 
 public static class PageExtensions
 {
-    /// <summary>Loads a page of the portal and waits until its circuit is interactive.</summary>
-    public static async Task OpenAsync(this IPage page, PortalServer server, string path)
+    /// <summary>
+    /// Loads a page of the portal and waits until its circuit is interactive. <paramref name="until"/> is what the
+    /// load itself waits for; ask for <see cref="WaitUntilState.NetworkIdle"/> here rather than calling
+    /// WaitForLoadStateAsync afterwards, which, like WaitForURLAsync, can miss a state that arrives while it starts.
+    /// </summary>
+    public static async Task OpenAsync(this IPage page, PortalServer server, string path, WaitUntilState until = WaitUntilState.Load)
     {
-        await page.GotoAsync(server.BaseUrl + path);
+        await page.GotoAsync(server.BaseUrl + path, new() { WaitUntil = until });
         await PortalServer.WaitForCircuitAsync(page);
     }
 

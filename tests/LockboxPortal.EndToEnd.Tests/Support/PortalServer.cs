@@ -97,10 +97,10 @@ public sealed class PortalServer : IAsyncLifetime
         await NewPageAsync(width, height, await _sessions.GetOrAdd(persona.Key, _ => SignInOnceAsync(persona)));
 
     /// <summary><see cref="NewSessionAsync"/> on <paramref name="path"/>, interactive.</summary>
-    public async Task<IPage> OpenAsAsync(DemoPersona persona, string path, int width = 1366, int height = 900)
+    public async Task<IPage> OpenAsAsync(DemoPersona persona, string path, int width = 1366, int height = 900, WaitUntilState until = WaitUntilState.Load)
     {
         var page = await NewSessionAsync(persona, width, height);
-        await page.OpenAsync(this, path);
+        await page.OpenAsync(this, path, until);
         return page;
     }
 
