@@ -51,9 +51,12 @@ public sealed class ApprovalBurst
                     await page.GotoAsync($"{baseUrl}/lockbox/requests/{planned.RequestId}", new PageGotoOptions { Timeout = 2 * ActionTimeout });
                     await page.WaitForSelectorAsync("[data-interactive=true]", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached, Timeout = ActionTimeout });
                     var status = page.ByTestId("request-status");
-                    var shown = await status.InnerTextAsync(new LocatorInnerTextOptions { Timeout = ActionTimeout });
-                    // Only what the page shows of this request counts as reported, whatever else the browser was doing.
-                    var showing = (await page.ByTestId("request-id").InnerTextAsync(new LocatorInnerTextOptions { Timeout = ActionTimeout })).Trim();
+                    await status.WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached, Timeout = ActionTimeout });
+                    // Only what the page shows of this request counts as reported, whatever else the browser was doing:
+                    // the id and the status are read in one step, so a reload between two reads cannot pair them wrongly.
+                    var texts = await page.EvaluateAsync<string[]>(
+                        "() => ['request-id', 'request-status'].map(id => document.querySelector(`[data-testid=${id}]`)?.innerText ?? '')");
+                    var (showing, shown) = (texts[0].Trim(), texts[1]);
                     if (showing != planned.RequestId.ToString())
                         throw new PlaywrightException($"{page.Url} shows request {showing}, not {planned.RequestId}.");
                     if (!shown.Contains("Customer Notified", StringComparison.Ordinal))
