@@ -46,9 +46,14 @@ public sealed class ServicePrincipalService(
         var groupName = knownGroup?.Name ?? cmd.ResourceGroupName.Trim();
         var scopes = cmd.AllScopes.Select(s => s == cmd.Scope ? ServicePrincipalScopes.ResourceGroup(subscription, groupName) : s).ToList();
         var location = cmd.ResourceGroupMode == ResourceGroupMode.New ? AzureRegions.Find(cmd.Location)!.Name : knownGroup?.Location ?? "";
-        if (cmd.ResourceGroupMode == ResourceGroupMode.New && knownGroup is not null && knownGroup.Location != location)
-            throw new InputValidationException(nameof(cmd.Location),
-                $"Resource group '{groupName}' already exists in {knownGroup.Location}; choose that location or 'Use an existing resource group'.");
+        // A new group may not move a known one: Azure keeps a group where it was made.
+        void RefuseAnotherLocation(ResourceGroup? known)
+        {
+            if (cmd.ResourceGroupMode == ResourceGroupMode.New && known is not null && known.Location != location)
+                throw new InputValidationException(nameof(cmd.Location),
+                    $"Resource group '{known.Name}' already exists in {known.Location}; choose that location or 'Use an existing resource group'.");
+        }
+        RefuseAnotherLocation(knownGroup);
 
         await directory.EnsureResourceGroupAsync(user.TenantId, subscription, groupName, location, cmd.ResourceGroupMode == ResourceGroupMode.Existing, ct);
         if (await directory.ApplicationExistsAsync(user.TenantId, displayName, ct))
@@ -87,17 +92,33 @@ public sealed class ServicePrincipalService(
             CreatedByName = user.Name,
             Credentials = [ToEntity(credential)],
         };
-        try
-        {
-            await db.InTransactionAsync(async token =>
+        // The checks above ran before the directory's calls; another creation may have recorded the name or the group
+        // since. So they run again in the transaction that records this one: on SQLite, where write transactions
+        // take turns, nothing can come in between; on SQL Server a unique index refuses what came in between, and
+        // the record is tried once more, to find it.
+        Task<int> RecordAsync() => db.InTransactionAsync(async token =>
             {
-                if (cmd.ResourceGroupMode == ResourceGroupMode.New && knownGroup is null)
+                if (await db.HasServicePrincipalNamedAsync(user.TenantId, displayName, token)) throw ExistingName(displayName);
+                if (cmd.ResourceGroupMode == ResourceGroupMode.New)
                 {
-                    db.ResourceGroups.Add(new ResourceGroup
+                    var recorded = await db.FindResourceGroupAsync(user.TenantId, subscription, groupName, token);
+                    RefuseAnotherLocation(recorded);
+                    if (recorded is null)
                     {
-                        Id = RowIds.New(), TenantId = user.TenantId, SubscriptionId = subscription, Name = groupName,
-                        Location = location, CreatedAt = now, CreatedByName = user.Name,
-                    });
+                        db.ResourceGroups.Add(new ResourceGroup
+                        {
+                            Id = RowIds.New(), TenantId = user.TenantId, SubscriptionId = subscription, Name = groupName,
+                            Location = location, CreatedAt = now, CreatedByName = user.Name,
+                        });
+                    }
+                    else
+                    {
+                        // Made meanwhile under another case: the principal names the group as it was recorded.
+                        principal.ResourceGroupName = recorded.Name;
+                        var asMade = ServicePrincipalScopes.ResourceGroup(subscription, groupName);
+                        principal.Scopes = string.Join('\n', scopes.Select(scope =>
+                            scope == asMade ? ServicePrincipalScopes.ResourceGroup(subscription, recorded.Name) : scope));
+                    }
                 }
                 db.ServicePrincipals.Add(principal);
                 await audit.AppendAsync(db, new AuditRecord(AuditActions.ServicePrincipalCreated, $"service-principal/{principal.AppId}",
@@ -106,7 +127,7 @@ public sealed class ServicePrincipalService(
                         ["appId"] = principal.AppId,
                         ["displayName"] = displayName,
                         ["role"] = principal.Role,
-                        ["scopes"] = scopes,
+                        ["scopes"] = principal.ScopeList,
                         ["directory"] = principal.Directory,
                         ["keyId"] = credential.KeyId,
                         ["hint"] = credential.Hint,
@@ -114,6 +135,16 @@ public sealed class ServicePrincipalService(
                     }), token);
                 return 0;
             }, ct);
+        try
+        {
+            try
+            {
+                await RecordAsync();
+            }
+            catch (DbUpdateException update) when (db.IsUniqueConstraintViolation(update))
+            {
+                await RecordAsync();
+            }
         }
         catch (Exception ex)
         {
